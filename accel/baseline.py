@@ -1,0 +1,28 @@
+"""A bare ONNX Runtime loop timed outside pytest, to check the harness does not slow the runtime."""
+
+from __future__ import annotations
+
+from accel.artifacts import ArtifactStore
+from accel.cache import ArtifactCache
+from accel.runners.onnxruntime import session_options
+from accel.stats import Stats
+from accel.timing import now_ns
+
+
+def bare_onnxruntime_loop(model: str, batch: int, iters: int, warmup: int, threads: int | None) -> Stats:
+    """p50/p99 of `session.run` alone on the same cached artifact and session options."""
+    import onnxruntime
+
+    store = ArtifactStore(ArtifactCache())
+    session = onnxruntime.InferenceSession(
+        str(store.onnx_path(model)), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+    )
+    feed = {session.get_inputs()[0].name: store.batch_of(batch)}
+    for _ in range(warmup):
+        session.run(None, feed)
+    samples = []
+    for _ in range(iters):
+        start = now_ns()
+        session.run(None, feed)
+        samples.append((now_ns() - start) * 1e-9)
+    return Stats(samples)

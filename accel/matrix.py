@@ -1,0 +1,148 @@
+"""The one table of valid model x backend x precision x device combinations.
+
+Pytest parametrization is derived from it. A combination absent here is never generated
+(TensorRT on CPU); one present but not runnable on this machine is generated and skipped
+with the reason from `accel.availability`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from accel.errors import UsageError, invalid_choice
+
+IMAGENET_MODELS = ("resnet18", "mobilenet_v3_small", "efficientnet_b0")
+MODELS = IMAGENET_MODELS
+DEVICES = ("cpu", "cuda")
+PRECISIONS = ("fp32",)
+
+
+@dataclass(frozen=True)
+class BackendSupport:
+    """What one backend can run: per device, the precisions it accepts."""
+
+    precisions_by_device: dict[str, tuple[str, ...]]
+    models: tuple[str, ...] = MODELS
+
+
+BACKENDS: dict[str, BackendSupport] = {
+    "torch": BackendSupport({"cpu": ("fp32",), "cuda": ("fp32",)}),
+    "onnxruntime": BackendSupport({"cpu": ("fp32",), "cuda": ("fp32",)}),
+}
+
+DEFAULT_BATCHES = (1, 8)
+DEFAULT_INPUT_SIZES = (224,)
+DEFAULT_INPUT_SIZE = 224
+
+
+@dataclass(frozen=True, order=True)
+class Combination:
+    """One benchmark row's identity."""
+
+    model: str
+    backend: str
+    precision: str
+    device: str
+    batch: int
+    input_size: int = DEFAULT_INPUT_SIZE
+
+    @property
+    def test_id(self) -> str:
+        """Readable id for `-k`, e.g. ``resnet18-onnxruntime-fp32-cpu-b1``."""
+        base = f"{self.model}-{self.backend}-{self.precision}-{self.device}-b{self.batch}"
+        return base if self.input_size == DEFAULT_INPUT_SIZE else f"{base}-s{self.input_size}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The user's narrowing of the matrix; every field already validated."""
+
+    models: tuple[str, ...] = MODELS
+    backends: tuple[str, ...] = tuple(BACKENDS)
+    precisions: tuple[str, ...] = ("fp32",)
+    devices: tuple[str, ...] = ("cpu",)
+    batches: tuple[int, ...] = DEFAULT_BATCHES
+    input_sizes: tuple[int, ...] = DEFAULT_INPUT_SIZES
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+def parse_names(option: str, text: str | None, valid: Sequence[str], default: Sequence[str]) -> tuple[str, ...]:
+    """Parse a comma list of names; 'all' means every valid one; unknown names are a UsageError."""
+    if text is None or text.strip() == "":
+        return tuple(default)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return tuple(valid)
+    for name in names:
+        if name not in valid:
+            raise invalid_choice(option, name, [*valid, "all"])
+    return tuple(dict.fromkeys(names))
+
+
+def parse_positive_ints(option: str, text: str | None, default: Sequence[int]) -> tuple[int, ...]:
+    """Parse a comma list of positive integers such as ``1,8,32``."""
+    if text is None or text.strip() == "":
+        return tuple(default)
+    values = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            value = int(part)
+        except ValueError:
+            raise UsageError(f"`{option}` takes comma-separated positive integers; got {part!r}") from None
+        if value < 1:
+            raise UsageError(f"`{option}` values must be >= 1; got {value}")
+        values.append(value)
+    return tuple(dict.fromkeys(values))
+
+
+def combinations(selection: Selection) -> list[Combination]:
+    """Every valid combination inside the selection, in a stable order."""
+    rows = []
+    for model in selection.models:
+        for backend in selection.backends:
+            support = BACKENDS[backend]
+            if model not in support.models:
+                continue
+            for device in selection.devices:
+                allowed = support.precisions_by_device.get(device, ())
+                for precision in selection.precisions:
+                    if precision not in allowed:
+                        continue
+                    for size in selection.input_sizes:
+                        for batch in selection.batches:
+                            rows.append(Combination(model, backend, precision, device, batch, size))
+    return rows
+
+
+def all_precisions(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
+    """Every precision some backend supports, in canonical order."""
+    seen = {p for b in backends for ps in BACKENDS[b].precisions_by_device.values() for p in ps}
+    return tuple(p for p in PRECISIONS if p in seen)
+
+
+def parse_devices(text: str | None, cuda_present: bool) -> tuple[str, ...]:
+    """`auto` (default): every device this machine has; otherwise an explicit list (may be skipped)."""
+    if text is None or text.strip() in ("", "auto"):
+        return ("cpu", "cuda") if cuda_present else ("cpu",)
+    return parse_names("--device", text, DEVICES, DEVICES)
+
+
+def parse_selection(
+    models: str | None = None,
+    backends: str | None = None,
+    precisions: str | None = None,
+    device: str | None = None,
+    batch: str | None = None,
+    input_size: str | None = None,
+    cuda_present: bool = False,
+) -> Selection:
+    """Turn the command-line strings into a validated Selection (UsageError lists valid values)."""
+    return Selection(
+        models=parse_names("--models", models, MODELS, MODELS),
+        backends=parse_names("--backends", backends, tuple(BACKENDS), tuple(BACKENDS)),
+        precisions=parse_names("--precisions", precisions, PRECISIONS, ("fp32",)),
+        devices=parse_devices(device, cuda_present),
+        batches=parse_positive_ints("--batch", batch, DEFAULT_BATCHES),
+        input_sizes=parse_positive_ints("--input-size", input_size, DEFAULT_INPUT_SIZES),
+    )

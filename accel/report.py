@@ -1,0 +1,78 @@
+"""Results table (markdown) from benchmark records or a saved pytest-benchmark JSON file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from accel.errors import UsageError
+
+HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Notes")
+STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}
+KIND_ORDER = {"inference": 0, "end_to_end": 1}
+NOTE_KEYS = ("provider", "engine", "intra_op_threads", "torch_threads")
+
+
+def records_from_json(path: str | Path) -> list[dict]:
+    """The `extra_info` records of a pytest-benchmark JSON file; a clear error for anything else."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UsageError(f"report: no such file {str(path)!r}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"report: {str(path)!r} is not JSON ({exc})") from None
+    if not isinstance(data, dict) or "benchmarks" not in data:
+        raise UsageError(f"report: {str(path)!r} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
+    return [bench["extra_info"] for bench in data["benchmarks"] if "latency_ms" in bench.get("extra_info", {})]
+
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    if value >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.4f}"
+
+
+def notes(record: Mapping) -> str:
+    """Short per-row notes: kind, stage breakdown or provider, drift, accuracy."""
+    parts = []
+    breakdown = record.get("breakdown_ms")
+    if breakdown:
+        stages = " / ".join(f"{STAGE_LABELS.get(stage, stage)} {_fmt(values['p50'])}" for stage, values in breakdown.items())
+        parts.append(f"end-to-end p50 ms: {stages}")
+    else:
+        parts.append(record.get("kind", "inference"))
+    for key in NOTE_KEYS:
+        value = record.get("notes", {}).get(key)
+        if value is not None:
+            parts.append(f"{key}={value}")
+    drift = record.get("drift")
+    if drift:
+        parts.append(f"top1 agree {drift['top1_agreement']:.3f}, cos min {drift['cosine_min']:.4f}")
+    accuracy = record.get("accuracy")
+    if accuracy:
+        parts.append(f"top1 {accuracy['top1']:.3f} (n={accuracy['n']})")
+    return "; ".join(parts)
+
+
+def sort_key(record: Mapping) -> tuple:
+    kind = KIND_ORDER.get(record.get("kind", ""), 2)
+    return (record["model"], record["device"], kind, record["batch"], record["backend"], record["precision"])
+
+
+def markdown_table(records: Iterable[Mapping]) -> str:
+    """The seed documents' results table, one line per benchmark record."""
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+    for record in sorted(records, key=sort_key):
+        latency = record["latency_ms"]
+        cells = (
+            record["model"], record["backend"], record["precision"], record["device"], str(record["batch"]),
+            _fmt(latency["p50"]), _fmt(latency["p99"]), _fmt(record["throughput_ips"]), notes(record),
+        )  # fmt: skip
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"

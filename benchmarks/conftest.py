@@ -1,0 +1,109 @@
+"""Fixtures of the benchmark suite: the matrix parametrization, artifacts, runners, and the
+one helper that drives benchmark.pedantic and stores the record. All logic lives in accel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import pytest
+
+from accel.artifacts import ArtifactStore
+from accel.availability import skip_reason
+from accel.cache import ArtifactCache
+from accel.matrix import Combination, combinations
+from accel.memory import PeakMemory
+from accel.record import benchmark_record
+from accel.runners import Runner, create_runner
+from benchmarks.plugin import RECORDS, ROUND_POLICY, SELECTION
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "combo" not in metafunc.fixturenames:
+        return
+    params = []
+    for combo in combinations(metafunc.config.stash[SELECTION]):
+        reason = skip_reason(combo)
+        marks = [pytest.mark.skip(reason=reason)] if reason else []
+        params.append(pytest.param(combo, id=combo.test_id, marks=marks))
+    metafunc.parametrize("combo", params)
+
+
+def terminal_progress(config: pytest.Config) -> Callable[[str], None]:
+    """Progress lines for long steps (exports, calibration), shown live despite output capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def write(message: str) -> None:
+        if reporter is None or capture is None:
+            print(message)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"[accel] {message}")
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def store(pytestconfig: pytest.Config) -> ArtifactStore:
+    return ArtifactStore(
+        ArtifactCache(progress=terminal_progress(pytestconfig)),
+        weights=pytestconfig.getoption("--weights"),
+        images_dir=pytestconfig.getoption("--images"),
+        on_bad_image=pytestconfig.getoption("--on-bad-image"),
+    )
+
+
+@pytest.fixture(scope="session")
+def runners(store: ArtifactStore, pytestconfig: pytest.Config) -> Callable[[Combination], Runner]:
+    """Runners are prepared once per (model, backend, precision, device, size) and shared by batches."""
+    prepared: dict[tuple, Runner] = {}
+    threads = pytestconfig.getoption("--threads")
+
+    def get(combo: Combination) -> Runner:
+        key = (combo.model, combo.backend, combo.precision, combo.device, combo.input_size)
+        if key not in prepared:
+            prepared[key] = create_runner(combo, store, threads)
+        return prepared[key]
+
+    return get
+
+
+@pytest.fixture
+def runner(combo: Combination, runners: Callable[[Combination], Runner]) -> Runner:
+    return runners(combo)
+
+
+@pytest.fixture
+def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
+    """measure(combo, kind, target, notes, stages=None): warm up, time with pedantic, store the record."""
+    policy = pytestconfig.stash[ROUND_POLICY]
+
+    def run(
+        combo: Combination,
+        kind: str,
+        target: Callable[[], object],
+        notes: Mapping[str, object],
+        stages: Callable[[int], Mapping[str, Sequence[float]]] | None = None,
+        weights: str | None = None,
+    ) -> dict:
+        benchmark.group = combo.model  # pytest-benchmark's relative columns compare rows of one model
+        rounds = policy.warm_up(target)
+        with PeakMemory(combo.device) as memory:
+            benchmark.pedantic(target, rounds=rounds, iterations=1, warmup_rounds=0)
+        if benchmark.stats is None:  # --benchmark-disable: ran once, nothing to record
+            return {}
+        record = benchmark_record(
+            combo,
+            kind,
+            weights or store.weights_label(combo.model),
+            benchmark.stats.stats.data,
+            notes,
+            memory,
+            policy.warmup,
+            stages(rounds) if stages else None,
+        )
+        benchmark.extra_info.update(record)
+        pytestconfig.stash[RECORDS].append(record)
+        return record
+
+    return run

@@ -1,0 +1,116 @@
+"""pytest plugin of the suite: command-line options and session hooks (no fixtures, no measurement).
+
+Options are parsed into accel objects once, in pytest_configure; a bad value is a usage error
+that lists the valid values. The results table is printed at the end and written beside the JSON.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import accel
+from accel import matrix, models
+from accel.errors import UsageError
+from accel.images import ON_BAD_IMAGE, find_images
+from accel.timing import RoundPolicy
+
+SELECTION = pytest.StashKey[matrix.Selection]()
+ROUND_POLICY = pytest.StashKey[RoundPolicy]()
+RECORDS = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("accel", "inference benchmark matrix")
+    group.addoption("--models", help=f"comma list or 'all' of {', '.join(matrix.MODELS)} (default: all)")
+    group.addoption("--backends", help=f"comma list of {', '.join(matrix.BACKENDS)} (default: all)")
+    group.addoption("--precisions", help=f"comma list of {', '.join(matrix.PRECISIONS)} (default: fp32)")
+    group.addoption("--device", help="auto (default: every device present), cpu, cuda, or cpu,cuda")
+    group.addoption("--batch", help="comma list of batch sizes (default: 1,8)")
+    group.addoption("--input-size", help="comma list of square input sizes (default: 224)")
+    group.addoption("--weights", default="random", help="random (seeded + BatchNorm recalibrated, default) or pretrained")
+    group.addoption("--images", default=None, help="folder of jpg/png/webp (recursive); default: scikit-image sample photos")
+    group.addoption("--on-bad-image", default="fail", help=f"what to do with an undecodable image: {', '.join(ON_BAD_IMAGE)}")
+    group.addoption("--threads", type=int, default=None, help="intra-op threads for torch and onnxruntime (default: their own)")
+    group.addoption("--warmup", type=int, default=10, help="warmup rounds per benchmark, excluded from statistics (default 10)")
+    group.addoption("--rounds", type=int, default=None, help="measured rounds per benchmark (default: fit --max-time)")
+    group.addoption("--max-time", type=float, default=3.0, help="seconds of measured rounds per benchmark (default 3)")
+
+
+def _parse_options(config: pytest.Config) -> None:
+    from accel.availability import cuda_available
+
+    option = config.getoption
+    device_auto = (option("--device") or "auto").strip() == "auto"
+    config.stash[SELECTION] = matrix.parse_selection(
+        models=option("--models"),
+        backends=option("--backends"),
+        precisions=option("--precisions"),
+        device=option("--device"),
+        batch=option("--batch"),
+        input_size=option("--input-size"),
+        cuda_present=cuda_available() if device_auto else False,
+    )
+    models.validate_policy(option("--weights"))
+    if option("--images"):
+        find_images(option("--images"))  # a missing or empty folder is a usage error, before any build
+    if option("--on-bad-image") not in ON_BAD_IMAGE:
+        raise UsageError(f"`--on-bad-image` must be one of {', '.join(ON_BAD_IMAGE)}; got {option('--on-bad-image')!r}")
+    if option("--threads") is not None and option("--threads") < 1:
+        raise UsageError(f"`--threads` must be >= 1; got {option('--threads')}")
+    if option("--rounds") is not None and option("--rounds") < 1:
+        raise UsageError(f"`--rounds` must be >= 1; got {option('--rounds')}")
+    if option("--warmup") < 0 or option("--max-time") <= 0:
+        raise UsageError("`--warmup` must be >= 0 and `--max-time` > 0")
+    config.stash[ROUND_POLICY] = RoundPolicy(
+        warmup=option("--warmup"), max_time_s=option("--max-time"), rounds=option("--rounds")
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        _parse_options(config)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[RECORDS] = []
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    from accel.sysinfo import collect
+
+    machine_info.update(collect())
+
+
+def _json_path(config: pytest.Config) -> Path | None:
+    value = config.getoption("benchmark_json", None)
+    if value is None:
+        return None
+    # pytest-benchmark 5 gives a Path; 4.x gave an open file object.
+    return Path(value) if isinstance(value, (str, os.PathLike)) else Path(value.name)
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
+    """Record how the run was made, so committed results carry their command."""
+    output_json["accel"] = {
+        "command": " ".join(["pytest", *config.invocation_params.args]),
+        "cwd": str(config.invocation_params.dir),
+        "accel_version": accel.__version__,
+    }
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    records = config.stash.get(RECORDS, [])
+    if not records:
+        return
+    from accel.report import markdown_table
+
+    table = markdown_table(records)
+    terminalreporter.write_sep("=", "inference results (p50/p99 per round, warmup excluded)")
+    terminalreporter.write(table)
+    json_path = _json_path(config)
+    if json_path is not None:
+        table_path = json_path.with_suffix(".md")
+        table_path.write_text(table)
+        terminalreporter.write_line(f"results table written to {table_path}")

@@ -1,0 +1,66 @@
+import pytest
+
+from accel import matrix
+from accel.availability import skip_reason
+from accel.errors import UsageError
+
+
+def test_default_selection_is_the_cpu_matrix():
+    selection = matrix.parse_selection()
+    combos = matrix.combinations(selection)
+    assert len(combos) == 3 * 2 * 2  # models x backends x batches (fp32, cpu)
+    assert {c.device for c in combos} == {"cpu"}
+
+
+def test_readable_ids():
+    combo = matrix.Combination("resnet18", "onnxruntime", "fp32", "cpu", 1)
+    assert combo.test_id == "resnet18-onnxruntime-fp32-cpu-b1"
+    assert matrix.Combination("resnet18", "torch", "fp32", "cpu", 8, 160).test_id == "resnet18-torch-fp32-cpu-b8-s160"
+
+
+def test_narrowing():
+    selection = matrix.parse_selection(models="resnet18", backends="torch", batch="1,4,4", input_size="160,224")
+    combos = matrix.combinations(selection)
+    assert [(c.batch, c.input_size) for c in combos] == [(1, 160), (4, 160), (1, 224), (4, 224)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option", "bad"),
+    [
+        ({"models": "resnet18,vgg"}, "--models", "vgg"),
+        ({"backends": "tensorflow"}, "--backends", "tensorflow"),
+        ({"device": "gpu"}, "--device", "gpu"),
+        ({"precisions": "fp64"}, "--precisions", "fp64"),
+    ],
+)
+def test_unknown_names_list_valid_values(kwargs, option, bad):
+    with pytest.raises(UsageError) as info:
+        matrix.parse_selection(**kwargs)
+    message = str(info.value)
+    assert option in message and repr(bad) in message and "must be one of" in message
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1,x"])
+def test_bad_batches(text):
+    with pytest.raises(UsageError, match="--batch"):
+        matrix.parse_selection(batch=text)
+
+
+def test_all_keyword_and_auto_device():
+    assert matrix.parse_selection(models="all").models == matrix.MODELS
+    assert matrix.parse_selection(device="auto", cuda_present=True).devices == ("cpu", "cuda")
+    assert matrix.parse_selection(device=None, cuda_present=False).devices == ("cpu",)
+
+
+def test_cuda_rows_generated_and_skipped_without_gpu(monkeypatch):
+    import accel.availability as availability
+
+    monkeypatch.setattr(availability, "cuda_available", lambda: False)
+    combos = matrix.combinations(matrix.parse_selection(device="cuda", models="resnet18"))
+    assert combos, "an explicit --device cuda must still generate rows"
+    assert all("no CUDA device" in skip_reason(c) for c in combos)
+
+
+def test_cpu_rows_runnable_here():
+    combo = matrix.Combination("resnet18", "onnxruntime", "fp32", "cpu", 1)
+    assert skip_reason(combo) is None

@@ -1,0 +1,89 @@
+"""Runs the real benchmark suite end to end on one small row, as a user would."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accel.report import records_from_json
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT = {"model", "backend", "precision", "device", "batch", "weights", "notes", "latency_ms", "throughput_ips", "peak_rss_mb", "gpu_peak_mb"}
+LATENCY = {"p50", "p90", "p99", "p999", "min", "max", "mean", "stdev", "n"}
+
+
+def run_pytest(args, cache_dir, cwd):
+    env = {**os.environ, "ACCEL_CACHE_DIR": str(cache_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(ROOT / "benchmarks"), "-p", "no:cacheprovider", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("smoke")
+    args = ["--models", "mobilenet_v3_small", "--batch", "2", "--rounds", "5", "--warmup", "2", "--benchmark-json", "out.json"]
+    result = run_pytest(args, workdir / "cache", workdir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir, result
+
+
+@pytest.mark.slow
+def test_every_row_carries_the_contract(smoke_run):
+    workdir, _ = smoke_run
+    data = json.loads((workdir / "out.json").read_text())
+    rows = [b for b in data["benchmarks"] if b["extra_info"].get("model") == "mobilenet_v3_small"]
+    assert {(b["extra_info"]["backend"], b["extra_info"]["kind"]) for b in rows} == {
+        (backend, kind) for backend in ("torch", "onnxruntime") for kind in ("inference", "end_to_end")
+    }
+    for bench in rows:
+        info = bench["extra_info"]
+        assert CONTRACT <= set(info) and LATENCY == set(info["latency_ms"])
+        assert info["latency_ms"]["n"] == 5 == len(bench["stats"]["data"])
+        assert info["latency_ms"]["p50"] == pytest.approx(bench["stats"]["median"] * 1e3)
+        assert info["throughput_ips"] == pytest.approx(2 * 1e3 / info["latency_ms"]["mean"])
+        if info["kind"] == "end_to_end":
+            assert set(info["breakdown_ms"]) == {"preprocess", "inference", "postprocess"}
+    assert data["machine_info"]["cpu_model"] and "torch" in data["machine_info"]["packages"]
+    assert data["accel"]["command"].startswith("pytest ")
+
+
+@pytest.mark.slow
+def test_table_printed_and_written(smoke_run):
+    workdir, result = smoke_run
+    assert "| Model | Backend | Precision | Device | Batch | p50 (ms) | p99 (ms) | Throughput (img/s) | Notes |" in result.stdout
+    table = (workdir / "out.md").read_text()
+    assert table.count("| mobilenet_v3_small |") == 4
+    report = subprocess.run([sys.executable, "-m", "accel", "report", str(workdir / "out.json")], capture_output=True, text=True)
+    assert report.returncode == 0 and report.stdout == table
+    assert len(records_from_json(workdir / "out.json")) == 5  # 4 rows + the harness no-op
+
+
+@pytest.mark.slow
+def test_warm_cache_reuses_and_corrupt_onnx_is_rebuilt(smoke_run):
+    workdir, _ = smoke_run
+    onnx_files = list((workdir / "cache" / "onnx-fp32").rglob("artifact.onnx"))
+    assert len(onnx_files) == 1
+    onnx_files[0].write_bytes(onnx_files[0].read_bytes()[:1000])  # truncate: corrupt entry
+    args = ["--models", "mobilenet_v3_small", "--backends", "onnxruntime", "--batch", "1", "--rounds", "3", "--warmup", "1", "-k", "inference"]
+    result = run_pytest(args, workdir / "cache", workdir)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "is unusable" in result.stdout and "rebuilding" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--models", "vgg16"], "`--models` must be one of resnet18, mobilenet_v3_small, efficientnet_b0, all; got 'vgg16'"),
+        (["--backends", "tensorflow"], "`--backends` must be one of"),
+        (["--images", "/nonexistent/photos", "--models", "resnet18", "--backends", "onnxruntime"], "does not exist"),
+    ],
+)
+def test_bad_input_is_a_clear_error(tmp_path, args, message):
+    result = run_pytest([*args, "--rounds", "1", "--warmup", "0", "--batch", "1"], tmp_path / "cache", tmp_path)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
