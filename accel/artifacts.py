@@ -1,7 +1,8 @@
 """Session-level store of the artifacts benchmarks need, each built once and cached on disk.
 
-It owns the image set, the weights (random+recalibrated or pretrained), and the validated ONNX
-exports. Every method is memoized, so fixtures can ask freely.
+It owns the image set, the workloads, the weights (random+recalibrated, pretrained, or trained
+digits models), the validated fp32 ONNX exports, and the fp16 / int8 artifacts derived from them
+(with their calibration sets and calibration caches). Every method is memoized.
 """
 
 from __future__ import annotations
@@ -16,24 +17,43 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from accel import export, models
+from accel import calibration, digits, export, models, quantize
+from accel.accuracy import Accuracy, accuracy
 from accel.augment import augmented_views
-from accel.cache import ArtifactCache
+from accel.cache import ArtifactCache, CacheEntry
+from accel.errors import ArtifactError
 from accel.images import EncodedImage, decode, image_source
-from accel.matrix import DEFAULT_INPUT_SIZE
-from accel.preprocess import preprocess_batch
+from accel.matrix import DEFAULT_INPUT_SIZE, native_input_size
+from accel.workloads import DigitsWorkload, LabelledFiles, PhotoWorkload, Workload
 
 log = logging.getLogger(__name__)
 
 BN_RECALIBRATION_VIEWS = 64
 BN_RECALIBRATION_SEED = 1234
+FP16_MIN_COSINE = 0.999  # sanity check before use; the drift gate holds the real thresholds
 
 
 def _library_versions() -> dict[str, str]:
     import onnx
+    import onnxruntime
     import torchvision
 
-    return {"torch": torch.__version__, "torchvision": torchvision.__version__, "onnx": onnx.__version__}
+    return {
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+    }
+
+
+def _save_state_dict(model: torch.nn.Module, path: Path) -> None:
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    path.write_bytes(buffer.getvalue())
+
+
+def _load_state_dict(path: Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 class ArtifactStore:
@@ -46,23 +66,29 @@ class ArtifactStore:
         images_dir: str | Path | None = None,
         on_bad_image: str = "fail",
         seed: int = models.DEFAULT_SEED,
+        calib_method: str = calibration.DEFAULT_CALIB_METHOD,
+        calib_size: int = calibration.DEFAULT_CALIB_SIZE,
+        validation: LabelledFiles | None = None,
     ) -> None:
+        calibration.validate_calib_options(calib_method, calib_size)
         self.cache = cache
         self.weights = models.validate_policy(weights)
         self.images_dir = images_dir
         self.on_bad_image = on_bad_image
         self.seed = seed
+        self.calib_method = calib_method
+        self.calib_size = calib_size
+        self.validation = validation
         self._modules: dict[str, torch.nn.Module] = {}
-        self._onnx: dict[tuple[str, int], Path] = {}
-        self._eval_batches: dict[int, np.ndarray] = {}
+        self._onnx: dict[tuple[str, int], CacheEntry] = {}
+        self._derived: dict[tuple, CacheEntry] = {}
+        self._workloads: dict[tuple[str, int], Workload] = {}
+        self._references: dict[tuple[str, int], np.ndarray] = {}
 
+    # ---- inputs -------------------------------------------------------------------------------
     @cached_property
     def images(self) -> list[EncodedImage]:
         return image_source(self.images_dir, self.on_bad_image)
-
-    @cached_property
-    def decoded(self) -> list:
-        return [decode(image) for image in self.images]
 
     @cached_property
     def images_sha256(self) -> str:
@@ -71,93 +97,207 @@ class ArtifactStore:
             digest.update(hashlib.sha256(image.data).digest())
         return digest.hexdigest()
 
-    def eval_batch(self, input_size: int = DEFAULT_INPUT_SIZE) -> np.ndarray:
-        """Every image, preprocessed with the shared eval recipe (N x 3 x S x S)."""
-        if input_size not in self._eval_batches:
-            self._eval_batches[input_size] = preprocess_batch(self.decoded, input_size)
-        return self._eval_batches[input_size]
+    def workload(self, model: str, input_size: int | None = None) -> Workload:
+        size = input_size or native_input_size(model)
+        if (model, size) not in self._workloads:
+            if model in digits.DIGITS_MODELS:
+                self._workloads[(model, size)] = DigitsWorkload(model, size)
+            else:
+                self._workloads[(model, size)] = PhotoWorkload(model, size, self.images, self.validation)
+        return self._workloads[(model, size)]
 
-    def batch_of(self, batch: int, input_size: int = DEFAULT_INPUT_SIZE) -> np.ndarray:
-        """`batch` preprocessed images, cycling through the set when it is smaller."""
-        images = self.eval_batch(input_size)
-        return np.ascontiguousarray(np.resize(images, (batch, *images.shape[1:])))
-
-    def weights_label(self, name: str) -> str:
-        """Short human description of the weights, for the `weights` field of each record."""
+    # ---- weights ------------------------------------------------------------------------------
+    def weights_label(self, model: str) -> str:
+        """Short description of the weights, for the `weights` field of each record."""
+        if model in digits.DIGITS_MODELS:
+            return f"trained(seed={digits.TRAIN_SEED},sklearn-digits)"
         if self.weights == "pretrained":
-            return f"pretrained:{models.pretrained_weights_enum(name).name}"
+            return f"pretrained:{models.pretrained_weights_enum(model).name}"
         return f"random(seed={self.seed},bn-recalibrated)"
 
-    def torch_model(self, name: str) -> torch.nn.Module:
-        """A private fp32 CPU copy of the model (callers may move or cast it)."""
-        if name not in self._modules:
-            self._modules[name] = self._load_model(name)
-        return copy.deepcopy(self._modules[name])
+    def weights_kind(self, model: str) -> str:
+        """Key into the drift thresholds: random, pretrained or trained."""
+        return "trained" if model in digits.DIGITS_MODELS else self.weights
 
-    def _load_model(self, name: str) -> torch.nn.Module:
-        if self.weights == "pretrained":
-            model = models.build_pretrained(name)
-        else:
-            model = models.build_random(name, self.seed)
+    def torch_model(self, model: str) -> torch.nn.Module:
+        """A private fp32 CPU copy of the model (callers may move or cast it)."""
+        if model not in self._modules:
+            self._modules[model] = self._load_model(model)
+        return copy.deepcopy(self._modules[model])
+
+    def _load_model(self, model: str) -> torch.nn.Module:
+        if model in digits.DIGITS_MODELS:
+            net = digits.build(model)
             entry = self.cache.get_or_build(
                 "weights",
-                {
-                    "model": name,
-                    "policy": "random-bn-recalibrated",
-                    "seed": self.seed,
-                    "bn_views": BN_RECALIBRATION_VIEWS,
-                    "bn_seed": BN_RECALIBRATION_SEED,
-                    "images_sha256": self.images_sha256,
-                    **_library_versions(),
-                },
-                build=lambda path: self._build_recalibrated(name, model, path),
+                {"model": model, "policy": "trained", "seed": digits.TRAIN_SEED, "epochs": digits.EPOCHS,
+                 "hidden": digits.MLP_HIDDEN, **_library_versions()},
+                build=lambda path: _save_state_dict(digits.train(model), path),
                 suffix=".pt",
-                check=lambda path: torch.load(path, map_location="cpu", weights_only=True),
-            )
-            model.load_state_dict(torch.load(entry.path, map_location="cpu", weights_only=True))
-            model.eval()
+                check=_load_state_dict,
+            )  # fmt: skip
+            net.load_state_dict(_load_state_dict(entry.path))
+            return net.eval()
+        if self.weights == "pretrained":
+            net = models.build_pretrained(model)
+        else:
+            net = models.build_random(model, self.seed)
+            entry = self.cache.get_or_build(
+                "weights",
+                {"model": model, "policy": "random-bn-recalibrated", "seed": self.seed, "bn_views": BN_RECALIBRATION_VIEWS,
+                 "bn_seed": BN_RECALIBRATION_SEED, "images_sha256": self.images_sha256, **_library_versions()},
+                build=lambda path: self._build_recalibrated(model, net, path),
+                suffix=".pt",
+                check=_load_state_dict,
+            )  # fmt: skip
+            net.load_state_dict(_load_state_dict(entry.path))
+            net.eval()
         with torch.inference_mode():
-            models.check_healthy_outputs(model(torch.from_numpy(self.eval_batch())).numpy(), name)
-        return model
+            batch = self.workload(model, DEFAULT_INPUT_SIZE).benchmark_inputs
+            models.check_healthy_outputs(net(torch.from_numpy(batch)).numpy(), model)
+        return net
 
-    def _build_recalibrated(self, name: str, model: torch.nn.Module, path: Path) -> None:
-        log.info("recalibrating BatchNorm statistics of %s on %d photo views", name, BN_RECALIBRATION_VIEWS)
-        views = augmented_views(self.decoded, BN_RECALIBRATION_VIEWS, DEFAULT_INPUT_SIZE, BN_RECALIBRATION_SEED)
-        models.recalibrate_batchnorm(model, views)
-        buffer = io.BytesIO()
-        torch.save(model.state_dict(), buffer)
-        path.write_bytes(buffer.getvalue())
+    def _build_recalibrated(self, model: str, net: torch.nn.Module, path: Path) -> None:
+        decoded = [decode(image) for image in self.images]
+        views = augmented_views(decoded, BN_RECALIBRATION_VIEWS, DEFAULT_INPUT_SIZE, BN_RECALIBRATION_SEED)
+        _save_state_dict(models.recalibrate_batchnorm(net, views), path)
 
-    def onnx_path(self, name: str, input_size: int = DEFAULT_INPUT_SIZE) -> Path:
-        """The validated fp32 ONNX export of `name` at `input_size` (dynamic batch)."""
-        key = (name, input_size)
-        if key not in self._onnx:
-            module = self.torch_model(name)
-            shape = (1, 3, input_size, input_size)
+    def reference_logits(self, model: str, input_size: int | None = None) -> np.ndarray:
+        """FP32 torch logits on the evaluation set: the reference every drift is measured against."""
+        size = input_size or native_input_size(model)
+        if (model, size) not in self._references:
+            net = self.torch_model(model)
+            with torch.inference_mode():
+                self._references[(model, size)] = net(torch.from_numpy(self.workload(model, size).eval_inputs)).numpy()
+        return self._references[(model, size)]
+
+    def reference_accuracy(self, model: str, input_size: int | None = None) -> Accuracy | None:
+        """FP32 torch top-1/top-5 on the evaluation set, where it has labels."""
+        labels = self.workload(model, input_size).eval_labels
+        return accuracy(self.reference_logits(model, input_size), labels) if labels is not None else None
+
+    # ---- ONNX artifacts ---------------------------------------------------------------------------
+    def onnx_entry(self, model: str, input_size: int | None = None) -> CacheEntry:
+        """The validated fp32 ONNX export (dynamic batch)."""
+        size = input_size or native_input_size(model)
+        if (model, size) not in self._onnx:
+            net = self.torch_model(model)
+            shape = (1, *self.workload(model, size).sample_shape)
             entry = self.cache.get_or_build(
                 "onnx-fp32",
-                {
-                    "model": name,
-                    "weights_sha256": models.state_dict_sha256(module),
-                    "input_shape": shape,
-                    "opset": export.OPSET,
-                    "exporter": export.EXPORTER,
-                    **_library_versions(),
-                },
-                build=lambda path: export.export_onnx(module, shape, path),
+                {"model": model, "weights_sha256": models.state_dict_sha256(net), "input_shape": shape,
+                 "opset": export.OPSET, "exporter": export.EXPORTER, **_library_versions()},
+                build=lambda path: export.export_onnx(net, shape, path),
                 suffix=".onnx",
                 check=export.check_onnx,
-            )
-            self._validate_onnx(name, module, entry.path, input_size)
-            self._onnx[key] = entry.path
-        return self._onnx[key]
+            )  # fmt: skip
+            self._check_against_torch(model, size, entry.path)
+            self._onnx[(model, size)] = entry
+        return self._onnx[(model, size)]
 
-    def _validate_onnx(self, name: str, module: torch.nn.Module, path: Path, input_size: int) -> None:
-        import onnxruntime
+    def onnx_path(self, model: str, input_size: int | None = None) -> Path:
+        return self.onnx_entry(model, input_size).path
 
-        batch = self.eval_batch(input_size)
-        with torch.inference_mode():
-            reference = module(torch.from_numpy(batch)).numpy()
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        exported = session.run(None, {export.INPUT_NAME: batch})[0]
-        export.validate_export(reference, exported, f"{name} ({path})")
+    def _check_against_torch(self, model: str, size: int, path: Path) -> None:
+        exported = _ort_cpu_logits(path, self.workload(model, size).eval_inputs)
+        export.validate_export(self.reference_logits(model, size), exported, f"{model} ({path})")
+
+    def precision_entry(self, model: str, input_size: int | None, precision: str, recipe: str | None = None) -> CacheEntry:
+        """The ONNX artifact for `precision` (fp32, fp16, or int8 in `recipe`)."""
+        if precision == "fp32":
+            return self.onnx_entry(model, input_size)
+        if precision == "fp16":
+            return self._fp16_entry(model, input_size)
+        if precision == "int8":
+            if recipe not in quantize.RECIPES:
+                raise ArtifactError(f"int8 needs a recipe ({', '.join(quantize.RECIPES)}); got {recipe!r}")
+            return self._int8_entry(model, input_size, recipe)
+        raise ArtifactError(f"no ONNX artifact for precision {precision!r}")
+
+    def _derive(self, kind: str, fields: dict, build, suffix: str, check=None) -> CacheEntry:
+        key = (kind, tuple(sorted((k, str(v)) for k, v in fields.items())))
+        if key not in self._derived:
+            self._derived[key] = self.cache.get_or_build(kind, fields, build, suffix, check)
+        return self._derived[key]
+
+    def _fp16_entry(self, model: str, input_size: int | None) -> CacheEntry:
+        fp32 = self.onnx_entry(model, input_size)
+        entry = self._derive(
+            "onnx-fp16",
+            {"model": model, "precision": "fp16", "fp32_sha256": fp32.meta["sha256"], "converter": quantize.FP16_CONVERTER,
+             **_library_versions()},
+            build=lambda path: quantize.convert_fp16(fp32.path, path),
+            suffix=".onnx",
+            check=export.check_onnx,
+        )  # fmt: skip
+        workload = self.workload(model, input_size)
+        agreement = export.agreement(self.reference_logits(model, workload.input_size), _ort_cpu_logits(entry.path, workload.eval_inputs))
+        if agreement.cosine_min < FP16_MIN_COSINE:
+            raise ArtifactError(f"{model}: fp16 conversion broke the model: cosine_min {agreement.cosine_min:.5f} < {FP16_MIN_COSINE}")
+        return entry
+
+    def calibration_entry(self, model: str, input_size: int | None = None) -> CacheEntry:
+        """The calibration set as .npy (same preprocessing as inference), hashed in its metadata."""
+        workload = self.workload(model, input_size)
+        source = "sklearn-digits-train" if model in digits.DIGITS_MODELS else self.images_sha256
+        entry = self._derive(
+            "calib-data",
+            {"model_family": "digits" if model in digits.DIGITS_MODELS else "photos", "model": model,
+             "sample_shape": workload.sample_shape, "size": self.calib_size, "source": source},
+            build=lambda path: calibration.save_npy(workload.calibration_inputs(self.calib_size), path),
+            suffix=".npy",
+            check=lambda path: calibration.check_calibration_set(
+                calibration.load_calibration_set(path), workload.sample_shape, model, minimum=1),
+        )  # fmt: skip
+        calibration.check_calibration_set(calibration.load_calibration_set(entry.path), workload.sample_shape, model)
+        return entry
+
+    def _prepared_entry(self, model: str, input_size: int | None) -> CacheEntry:
+        fp32 = self.onnx_entry(model, input_size)
+        return self._derive(
+            "onnx-qprep",
+            {"model": model, "fp32_sha256": fp32.meta["sha256"], **_library_versions()},
+            build=lambda path: quantize.prepare_for_quantization(fp32.path, path),
+            suffix=".onnx",
+            check=export.check_onnx,
+        )
+
+    def ranges_entry(self, model: str, input_size: int | None) -> CacheEntry | None:
+        """The calibration cache (activation ranges) for the model, set and method; shared by recipes."""
+        if not quantize.supports_calibration_cache():
+            return None
+        prepared = self._prepared_entry(model, input_size)
+        calib = self.calibration_entry(model, input_size)
+        return self._derive(
+            "calib-ranges",
+            {"model": model, "prepared_sha256": prepared.meta["sha256"], "calib_sha256": calib.meta["sha256"],
+             "method": self.calib_method, **_library_versions()},
+            build=lambda path: quantize.compute_ranges(
+                prepared.path, calibration.load_calibration_set(calib.path), self.calib_method, path, export.INPUT_NAME),
+            suffix=".json",
+        )  # fmt: skip
+
+    def _int8_entry(self, model: str, input_size: int | None, recipe: str) -> CacheEntry:
+        prepared = self._prepared_entry(model, input_size)
+        calib = self.calibration_entry(model, input_size)
+        ranges = self.ranges_entry(model, input_size)
+        min_weights = quantize.HEAVY_ONLY_MIN_WEIGHTS.get(model) if recipe == "ort-cpu" else None
+        nodes = quantize.heavy_nodes(prepared.path, min_weights) if min_weights else None
+        return self._derive(
+            "onnx-int8",
+            {"model": model, "precision": "int8", "recipe": recipe, "prepared_sha256": prepared.meta["sha256"],
+             "calib_sha256": calib.meta["sha256"], "method": self.calib_method, "heavy_only_min_weights": min_weights,
+             **_library_versions()},
+            build=lambda path: quantize.quantize_qdq(
+                prepared.path, path, calibration.load_calibration_set(calib.path), self.calib_method, recipe,
+                export.INPUT_NAME, ranges.path if ranges else None, nodes),
+            suffix=".onnx",
+            check=export.check_onnx,
+        )  # fmt: skip
+
+
+def _ort_cpu_logits(path: Path, inputs: np.ndarray) -> np.ndarray:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {export.INPUT_NAME: inputs})[0]

@@ -17,7 +17,7 @@ def bare_onnxruntime_loop(model: str, batch: int, iters: int, warmup: int, threa
     session = onnxruntime.InferenceSession(
         str(store.onnx_path(model)), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
     )
-    feed = {session.get_inputs()[0].name: store.batch_of(batch)}
+    feed = {session.get_inputs()[0].name: store.workload(model).batch_of(batch)}
     for _ in range(warmup):
         session.run(None, feed)
     samples = []

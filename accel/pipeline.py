@@ -1,19 +1,17 @@
-"""The end-to-end scenario: decode + preprocess, inference, postprocess, each stage timed.
+"""The end-to-end scenario: preprocess (decode included), inference, postprocess, each stage timed.
 
-One call is one round of `batch` images. Images rotate through the set so decode work is real
+One call is one round of `batch` raw items. Items rotate through the set so decode work is real
 each round. Stage durations are recorded for every call; the caller keeps the last `rounds`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from accel.images import EncodedImage, decode
-from accel.preprocess import preprocess_batch, top_k
+from accel.preprocess import top_k
 from accel.runners.base import Runner
 from accel.timing import now_ns
+from accel.workloads import Workload
 
 STAGES = ("preprocess", "inference", "postprocess")
 
@@ -21,26 +19,26 @@ STAGES = ("preprocess", "inference", "postprocess")
 class EndToEnd:
     """Callable that runs one full round and records per-stage durations in seconds."""
 
-    def __init__(self, runner: Runner, images: Sequence[EncodedImage], batch: int, input_size: int) -> None:
-        if not images:
-            raise ValueError("EndToEnd needs at least one image")
+    def __init__(self, runner: Runner, workload: Workload, batch: int) -> None:
         self.runner = runner
-        self.images = list(images)
+        self.workload = workload
+        self.items = list(workload.raw_items)
+        if not self.items:
+            raise ValueError("EndToEnd needs at least one raw item")
         self.batch = batch
-        self.input_size = input_size
         self.cursor = 0
         self.samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
         self.last_top5: np.ndarray | None = None
 
-    def next_images(self) -> list[EncodedImage]:
-        chosen = [self.images[(self.cursor + i) % len(self.images)] for i in range(self.batch)]
-        self.cursor = (self.cursor + self.batch) % len(self.images)
+    def next_items(self) -> list[object]:
+        chosen = [self.items[(self.cursor + i) % len(self.items)] for i in range(self.batch)]
+        self.cursor = (self.cursor + self.batch) % len(self.items)
         return chosen
 
     def __call__(self) -> None:
-        chosen = self.next_images()
+        chosen = self.next_items()
         t0 = now_ns()
-        batch = preprocess_batch([decode(image) for image in chosen], self.input_size)
+        batch = self.workload.preprocess(chosen)
         t1 = now_ns()
         logits = self.runner.download(self.runner.infer(self.runner.upload(batch)))
         t2 = now_ns()

@@ -11,7 +11,7 @@ from accel.errors import UsageError
 HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Notes")
 STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}
 KIND_ORDER = {"inference": 0, "end_to_end": 1}
-NOTE_KEYS = ("provider", "engine", "intra_op_threads", "torch_threads")
+NOTE_KEYS = ("provider", "engine", "int8_recipe", "intra_op_threads", "torch_threads")
 
 
 def records_from_json(path: str | Path) -> list[dict]:

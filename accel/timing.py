@@ -26,7 +26,7 @@ class RoundPolicy:
     warmup: int = 10
     min_rounds: int = 20
     max_rounds: int = 2000
-    max_time_s: float = 3.0
+    max_time_s: float = 2.0
     rounds: int | None = None  # a fixed count overrides the time budget
 
     def __post_init__(self) -> None:

@@ -1,5 +1,5 @@
-"""Fixtures of the benchmark suite: the matrix parametrization, artifacts, runners, and the
-one helper that drives benchmark.pedantic and stores the record. All logic lives in accel."""
+"""Fixtures of the benchmark suite: the matrix parametrization, artifacts, runners, quality gates,
+and the one helper that drives benchmark.pedantic and stores the record. Logic lives in accel."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from accel.availability import skip_reason
 from accel.cache import ArtifactCache
 from accel.matrix import Combination, combinations
 from accel.memory import PeakMemory
+from accel.quality import Quality, assess, enforce
 from accel.record import benchmark_record
 from accel.runners import Runner, create_runner
-from benchmarks.plugin import RECORDS, ROUND_POLICY, SELECTION
+from benchmarks.plugin import RECORDS, ROUND_POLICY, SELECTION, THRESHOLDS, VALIDATION
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -45,12 +46,20 @@ def terminal_progress(config: pytest.Config) -> Callable[[str], None]:
 
 @pytest.fixture(scope="session")
 def store(pytestconfig: pytest.Config) -> ArtifactStore:
+    option = pytestconfig.getoption
     return ArtifactStore(
         ArtifactCache(progress=terminal_progress(pytestconfig)),
-        weights=pytestconfig.getoption("--weights"),
-        images_dir=pytestconfig.getoption("--images"),
-        on_bad_image=pytestconfig.getoption("--on-bad-image"),
+        weights=option("--weights"),
+        images_dir=option("--images"),
+        on_bad_image=option("--on-bad-image"),
+        calib_method=option("--calib-method"),
+        calib_size=option("--calib-size"),
+        validation=pytestconfig.stash[VALIDATION],
     )
+
+
+def _runner_key(combo: Combination) -> tuple:
+    return (combo.model, combo.backend, combo.precision, combo.device, combo.input_size)
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +69,9 @@ def runners(store: ArtifactStore, pytestconfig: pytest.Config) -> Callable[[Comb
     threads = pytestconfig.getoption("--threads")
 
     def get(combo: Combination) -> Runner:
-        key = (combo.model, combo.backend, combo.precision, combo.device, combo.input_size)
-        if key not in prepared:
-            prepared[key] = create_runner(combo, store, threads)
-        return prepared[key]
+        if _runner_key(combo) not in prepared:
+            prepared[_runner_key(combo)] = create_runner(combo, store, threads)
+        return prepared[_runner_key(combo)]
 
     return get
 
@@ -73,9 +81,40 @@ def runner(combo: Combination, runners: Callable[[Combination], Runner]) -> Runn
     return runners(combo)
 
 
+@pytest.fixture(scope="session")
+def qualities(store: ArtifactStore) -> Callable[[Combination, Runner], Quality]:
+    """Drift and accuracy per prepared runner, computed once and shared by its rows."""
+    assessed: dict[tuple, Quality] = {}
+
+    def get(combo: Combination, runner: Runner) -> Quality:
+        if _runner_key(combo) not in assessed:
+            workload = store.workload(combo.model, combo.input_size)
+            reference = store.reference_logits(combo.model, combo.input_size)
+            assessed[_runner_key(combo)] = assess(runner, workload, reference, combo.precision)
+        return assessed[_runner_key(combo)]
+
+    return get
+
+
+@pytest.fixture
+def quality(combo: Combination, runner: Runner, qualities, store: ArtifactStore, pytestconfig: pytest.Config) -> Quality:
+    """The row's quality, enforced against the thresholds file before anything is timed."""
+    assessed = qualities(combo, runner)
+    thresholds_file, table = pytestconfig.stash[THRESHOLDS]
+    enforce(
+        assessed,
+        table.get((combo.model, combo.precision, store.weights_kind(combo.model))),
+        store.reference_accuracy(combo.model, combo.input_size),
+        combo.precision,
+        combo.test_id,
+        thresholds_file,
+    )
+    return assessed
+
+
 @pytest.fixture
 def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
-    """measure(combo, kind, target, notes, stages=None): warm up, time with pedantic, store the record."""
+    """measure(combo, kind, target, notes, ...): warm up, time with pedantic, store the record."""
     policy = pytestconfig.stash[ROUND_POLICY]
 
     def run(
@@ -85,6 +124,7 @@ def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
         notes: Mapping[str, object],
         stages: Callable[[int], Mapping[str, Sequence[float]]] | None = None,
         weights: str | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> dict:
         benchmark.group = combo.model  # pytest-benchmark's relative columns compare rows of one model
         rounds = policy.warm_up(target)
@@ -102,6 +142,7 @@ def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
             policy.warmup,
             stages(rounds) if stages else None,
         )
+        record.update(extra or {})
         benchmark.extra_info.update(record)
         pytestconfig.stash[RECORDS].append(record)
         return record

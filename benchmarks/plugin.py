@@ -14,10 +14,17 @@ import pytest
 import accel
 from accel import matrix, models
 from accel.errors import UsageError
+from accel.accuracy import image_folder
+from accel.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
 from accel.images import ON_BAD_IMAGE, find_images
+from accel.thresholds import load_thresholds
+from accel.workloads import LabelledFiles
 from accel.timing import RoundPolicy
 
+DEFAULT_THRESHOLDS = Path(__file__).with_name("drift_thresholds.toml")
 SELECTION = pytest.StashKey[matrix.Selection]()
+THRESHOLDS = pytest.StashKey[tuple]()
+VALIDATION = pytest.StashKey[object]()
 ROUND_POLICY = pytest.StashKey[RoundPolicy]()
 RECORDS = pytest.StashKey[list]()
 
@@ -26,7 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("accel", "inference benchmark matrix")
     group.addoption("--models", help=f"comma list or 'all' of {', '.join(matrix.MODELS)} (default: all)")
     group.addoption("--backends", help=f"comma list of {', '.join(matrix.BACKENDS)} (default: all)")
-    group.addoption("--precisions", help=f"comma list of {', '.join(matrix.PRECISIONS)} (default: fp32)")
+    group.addoption("--precisions", help=f"comma list of {', '.join(matrix.PRECISIONS)} (default: all)")
     group.addoption("--device", help="auto (default: every device present), cpu, cuda, or cpu,cuda")
     group.addoption("--batch", help="comma list of batch sizes (default: 1,8)")
     group.addoption("--input-size", help="comma list of square input sizes (default: 224)")
@@ -36,7 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--threads", type=int, default=None, help="intra-op threads for torch and onnxruntime (default: their own)")
     group.addoption("--warmup", type=int, default=10, help="warmup rounds per benchmark, excluded from statistics (default 10)")
     group.addoption("--rounds", type=int, default=None, help="measured rounds per benchmark (default: fit --max-time)")
-    group.addoption("--max-time", type=float, default=3.0, help="seconds of measured rounds per benchmark (default 3)")
+    group.addoption("--max-time", type=float, default=2.0, help="seconds of measured rounds per benchmark (default 2)")
+    group.addoption("--calib-method", default=DEFAULT_CALIB_METHOD, help=f"INT8 calibration: {', '.join(CALIB_METHODS)} (default {DEFAULT_CALIB_METHOD})")
+    group.addoption("--calib-size", type=int, default=DEFAULT_CALIB_SIZE, help=f"INT8 calibration samples (default {DEFAULT_CALIB_SIZE})")
+    group.addoption("--drift-thresholds", default=str(DEFAULT_THRESHOLDS), help="TOML file of drift thresholds")
+    group.addoption("--val-dir", default=None, help="ImageNet-style validation folder (1000 wnid folders); with --weights pretrained gives top-1/top-5")
+    group.addoption("--val-limit", type=int, default=500, help="validation images used from --val-dir (default 500)")
 
 
 def _parse_options(config: pytest.Config) -> None:
@@ -64,6 +76,13 @@ def _parse_options(config: pytest.Config) -> None:
         raise UsageError(f"`--rounds` must be >= 1; got {option('--rounds')}")
     if option("--warmup") < 0 or option("--max-time") <= 0:
         raise UsageError("`--warmup` must be >= 0 and `--max-time` > 0")
+    validate_calib_options(option("--calib-method"), option("--calib-size"))
+    config.stash[THRESHOLDS] = (option("--drift-thresholds"), load_thresholds(option("--drift-thresholds"), matrix.MODELS))
+    config.stash[VALIDATION] = None
+    if option("--val-dir") and option("--weights") == "pretrained":
+        if option("--val-limit") < 1:
+            raise UsageError(f"`--val-limit` must be >= 1; got {option('--val-limit')}")
+        config.stash[VALIDATION] = LabelledFiles(*image_folder(option("--val-dir"), option("--val-limit")))
     config.stash[ROUND_POLICY] = RoundPolicy(
         warmup=option("--warmup"), max_time_s=option("--max-time"), rounds=option("--rounds")
     )

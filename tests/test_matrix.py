@@ -8,8 +8,17 @@ from accel.errors import UsageError
 def test_default_selection_is_the_cpu_matrix():
     selection = matrix.parse_selection()
     combos = matrix.combinations(selection)
-    assert len(combos) == 3 * 2 * 2  # models x backends x batches (fp32, cpu)
+    # 5 models x (torch fp32/bf16 + onnxruntime fp32/fp16/int8) x batches 1, 8
+    assert len(combos) == 5 * 5 * 2
     assert {c.device for c in combos} == {"cpu"}
+    assert not any(c.backend == "torch" and c.precision == "fp16" for c in combos)  # pathological on CPU
+    assert {c.input_size for c in combos if c.model.startswith("digits")} == {8}
+
+
+def test_input_size_sweep_only_for_imagenet_models():
+    combos = matrix.combinations(matrix.parse_selection(models="resnet18,digits_mlp", input_size="160,224", precisions="fp32"))
+    assert {(c.model, c.input_size) for c in combos} == {("resnet18", 160), ("resnet18", 224), ("digits_mlp", 8)}
+    assert matrix.Combination("digits_mlp", "torch", "fp32", "cpu", 1, 8).test_id == "digits_mlp-torch-fp32-cpu-b1"
 
 
 def test_readable_ids():
@@ -19,7 +28,7 @@ def test_readable_ids():
 
 
 def test_narrowing():
-    selection = matrix.parse_selection(models="resnet18", backends="torch", batch="1,4,4", input_size="160,224")
+    selection = matrix.parse_selection(models="resnet18", backends="torch", batch="1,4,4", input_size="160,224", precisions="fp32")
     combos = matrix.combinations(selection)
     assert [(c.batch, c.input_size) for c in combos] == [(1, 160), (4, 160), (1, 224), (4, 224)]
 

@@ -26,7 +26,8 @@ def run_pytest(args, cache_dir, cwd):
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("smoke")
-    args = ["--models", "mobilenet_v3_small", "--batch", "2", "--rounds", "5", "--warmup", "2", "--benchmark-json", "out.json"]
+    args = ["--models", "mobilenet_v3_small,digits_mlp", "--batch", "2", "--rounds", "5", "--warmup", "2", "--calib-size", "32",
+            "--benchmark-json", "out.json"]
     result = run_pytest(args, workdir / "cache", workdir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return workdir, result
@@ -36,9 +37,13 @@ def smoke_run(tmp_path_factory):
 def test_every_row_carries_the_contract(smoke_run):
     workdir, _ = smoke_run
     data = json.loads((workdir / "out.json").read_text())
-    rows = [b for b in data["benchmarks"] if b["extra_info"].get("model") == "mobilenet_v3_small"]
-    assert {(b["extra_info"]["backend"], b["extra_info"]["kind"]) for b in rows} == {
-        (backend, kind) for backend in ("torch", "onnxruntime") for kind in ("inference", "end_to_end")
+    rows = [b for b in data["benchmarks"] if b["extra_info"].get("model") in ("mobilenet_v3_small", "digits_mlp")]
+    expected_pairs = {("torch", "fp32"), ("torch", "bf16"), ("onnxruntime", "fp32"), ("onnxruntime", "fp16"), ("onnxruntime", "int8")}
+    assert {(b["extra_info"]["model"], b["extra_info"]["backend"], b["extra_info"]["precision"], b["extra_info"]["kind"]) for b in rows} == {
+        (model, backend, precision, kind)
+        for model in ("mobilenet_v3_small", "digits_mlp")
+        for backend, precision in expected_pairs
+        for kind in ("inference", "end_to_end")
     }
     for bench in rows:
         info = bench["extra_info"]
@@ -48,6 +53,11 @@ def test_every_row_carries_the_contract(smoke_run):
         assert info["throughput_ips"] == pytest.approx(2 * 1e3 / info["latency_ms"]["mean"])
         if info["kind"] == "end_to_end":
             assert set(info["breakdown_ms"]) == {"preprocess", "inference", "postprocess"}
+        if info["precision"] != "fp32":
+            assert set(info["drift"]) >= {"top1_agreement", "top5_overlap", "cosine_mean", "cosine_min", "max_abs"}
+            assert 0 < info["drift"]["max_abs"]
+        if info["model"] == "digits_mlp":
+            assert info["accuracy"]["n"] == 540 and 0.9 < info["accuracy"]["top1"] <= 1.0
     assert data["machine_info"]["cpu_model"] and "torch" in data["machine_info"]["packages"]
     assert data["accel"]["command"].startswith("pytest ")
 
@@ -57,19 +67,23 @@ def test_table_printed_and_written(smoke_run):
     workdir, result = smoke_run
     assert "| Model | Backend | Precision | Device | Batch | p50 (ms) | p99 (ms) | Throughput (img/s) | Notes |" in result.stdout
     table = (workdir / "out.md").read_text()
-    assert table.count("| mobilenet_v3_small |") == 4
+    assert table.count("| mobilenet_v3_small |") == 10 and table.count("| digits_mlp |") == 10
     report = subprocess.run([sys.executable, "-m", "accel", "report", str(workdir / "out.json")], capture_output=True, text=True)
     assert report.returncode == 0 and report.stdout == table
-    assert len(records_from_json(workdir / "out.json")) == 5  # 4 rows + the harness no-op
+    assert len(records_from_json(workdir / "out.json")) == 21  # 20 rows + the harness no-op
 
 
 @pytest.mark.slow
 def test_warm_cache_reuses_and_corrupt_onnx_is_rebuilt(smoke_run):
     workdir, _ = smoke_run
-    onnx_files = list((workdir / "cache" / "onnx-fp32").rglob("artifact.onnx"))
+    onnx_files = [
+        path for path in (workdir / "cache" / "onnx-fp32").rglob("artifact.onnx")
+        if json.loads((path.parent / "meta.json").read_text())["fields"]["model"] == "mobilenet_v3_small"
+    ]  # fmt: skip
     assert len(onnx_files) == 1
     onnx_files[0].write_bytes(onnx_files[0].read_bytes()[:1000])  # truncate: corrupt entry
-    args = ["--models", "mobilenet_v3_small", "--backends", "onnxruntime", "--batch", "1", "--rounds", "3", "--warmup", "1", "-k", "inference"]
+    args = ["--models", "mobilenet_v3_small", "--backends", "onnxruntime", "--precisions", "fp32", "--batch", "1", "--rounds", "3",
+            "--warmup", "1", "-k", "inference"]
     result = run_pytest(args, workdir / "cache", workdir)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "is unusable" in result.stdout and "rebuilding" in result.stdout
@@ -78,8 +92,10 @@ def test_warm_cache_reuses_and_corrupt_onnx_is_rebuilt(smoke_run):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--models", "vgg16"], "`--models` must be one of resnet18, mobilenet_v3_small, efficientnet_b0, all; got 'vgg16'"),
+        (["--models", "vgg16"], "`--models` must be one of resnet18, mobilenet_v3_small, efficientnet_b0, digits_cnn, digits_mlp, all; got 'vgg16'"),
         (["--backends", "tensorflow"], "`--backends` must be one of"),
+        (["--calib-method", "kl"], "`--calib-method` must be one of minmax, entropy, percentile; got 'kl'"),
+        (["--drift-thresholds", "/nonexistent.toml"], "drift thresholds file '/nonexistent.toml' does not exist"),
         (["--images", "/nonexistent/photos", "--models", "resnet18", "--backends", "onnxruntime"], "does not exist"),
     ],
 )

@@ -27,5 +27,11 @@ def create_runner(combo: Combination, store: ArtifactStore, threads: int | None 
     if combo.backend == "onnxruntime":
         from accel.runners.onnxruntime import OnnxRuntimeRunner
 
-        return OnnxRuntimeRunner(combo, store.onnx_path(combo.model, combo.input_size), threads)
+        from accel import quantize
+
+        recipe = quantize.recipe_for(combo.backend, combo.device) if combo.precision == "int8" else None
+        entry = store.precision_entry(combo.model, combo.input_size, combo.precision, recipe)
+        if recipe:
+            quantize.check_recipe(entry.meta["fields"]["recipe"], combo.backend, combo.device)
+        return OnnxRuntimeRunner(combo, entry.path, threads, recipe)
     raise invalid_choice("backend", combo.backend, BACKENDS)

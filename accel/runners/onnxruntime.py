@@ -35,11 +35,12 @@ class OnnxRuntimeRunner(Runner):
 
     backend = "onnxruntime"
 
-    def __init__(self, combo: Combination, onnx_path: Path, threads: int | None = None) -> None:
+    def __init__(self, combo: Combination, onnx_path: Path, threads: int | None = None, recipe: str | None = None) -> None:
         import onnxruntime
 
         super().__init__(combo)
         self.threads = threads
+        self.recipe = recipe
         self.session = onnxruntime.InferenceSession(
             str(onnx_path), sess_options=session_options(threads), providers=PROVIDERS[combo.device]
         )
@@ -55,8 +56,11 @@ class OnnxRuntimeRunner(Runner):
         return outputs.astype(np.float32, copy=False)
 
     def describe(self) -> dict[str, object]:
-        return {
+        notes = {
             "provider": self.session.get_providers()[0],
             "intra_op_threads": self.threads or physical_cores(),
             "graph_optimization": "ORT_ENABLE_ALL",
         }
+        if self.recipe:
+            notes["int8_recipe"] = self.recipe
+        return notes

@@ -1,4 +1,4 @@
-"""PyTorch eager runner (torch.inference_mode)."""
+"""PyTorch eager runner (torch.inference_mode); lower precisions cast the module and its inputs."""
 
 from __future__ import annotations
 
@@ -8,19 +8,22 @@ import torch
 from accel.matrix import Combination
 from accel.runners.base import Runner
 
+TORCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
 
 class TorchEagerRunner(Runner):
-    """Runs the fp32 torch module as-is on the requested device."""
+    """Runs the torch module, cast to the row's precision, on the requested device."""
 
     backend = "torch"
 
     def __init__(self, combo: Combination, module: torch.nn.Module) -> None:
         super().__init__(combo)
         self.device = torch.device(combo.device)
-        self.module = module.to(self.device).eval()
+        self.dtype = TORCH_DTYPES[combo.precision]
+        self.module = module.to(device=self.device, dtype=self.dtype).eval()
 
     def upload(self, batch: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
+        return torch.from_numpy(np.ascontiguousarray(batch)).to(device=self.device, dtype=self.dtype)
 
     def infer(self, inputs: torch.Tensor) -> torch.Tensor:
         with torch.inference_mode():
@@ -33,4 +36,4 @@ class TorchEagerRunner(Runner):
         return outputs.float().cpu().numpy()
 
     def describe(self) -> dict[str, object]:
-        return {"engine": "eager", "torch_threads": torch.get_num_threads()}
+        return {"engine": "eager", "dtype": str(self.dtype).removeprefix("torch."), "torch_threads": torch.get_num_threads()}

@@ -1,0 +1,36 @@
+"""Per-operator time of an ONNX Runtime session, from ORT's own profiler.
+
+Used to explain why a quantized graph is slower than fp32 (e.g. Q/DQ pairs around ops that
+have no int8 kernel) rather than guessing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+
+def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs: int = 50, threads: int | None = None) -> dict[str, float]:
+    """Mean milliseconds per run spent in each operator type (kernel time, all nodes of that type)."""
+    import onnxruntime
+
+    from accel.runners.onnxruntime import session_options
+
+    options = session_options(threads)
+    options.enable_profiling = True
+    with tempfile.TemporaryDirectory() as tmp:
+        options.profile_file_prefix = os.path.join(tmp, "ort")
+        session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
+        for _ in range(runs):
+            session.run(None, feed)
+        events = json.loads(Path(session.end_profiling()).read_text())
+    totals: dict[str, float] = defaultdict(float)
+    for event in events:
+        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
+            totals[event["args"]["op_name"]] += event["dur"] / 1000.0 / runs
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))

@@ -1,0 +1,103 @@
+"""INT8/FP16 artifacts on the small digits models (fast), through the real artifact store."""
+
+import numpy as np
+import onnx
+import pytest
+
+from accel import quantize
+from accel.artifacts import ArtifactStore
+from accel.cache import ArtifactCache
+from accel.calibration import check_calibration_set
+from accel.errors import ArtifactError, UsageError
+
+
+@pytest.fixture(scope="module")
+def cache_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("qcache")
+
+
+def make_store(root, log=None, **kwargs):
+    return ArtifactStore(ArtifactCache(root, progress=(log.append if log is not None else None)), **kwargs)
+
+
+def test_trt_recipe_has_only_zero_zero_points_and_int8(cache_root):
+    entry = make_store(cache_root).precision_entry("digits_mlp", None, "int8", "trt")
+    summary = quantize.inspect_qdq(entry.path)
+    assert summary.quantize_nodes > 0 and summary.dequantize_nodes > 0
+    assert summary.zero_point_types == {"INT8"}
+    assert summary.zero_point_values == {0}
+    assert entry.meta["fields"]["recipe"] == "trt"
+
+
+def test_ort_cpu_recipe_uses_uint8_activations(cache_root):
+    summary = quantize.inspect_qdq(make_store(cache_root).precision_entry("digits_mlp", None, "int8", "ort-cpu").path)
+    assert "UINT8" in summary.zero_point_types and "INT8" in summary.zero_point_types  # activations u8, weights s8
+
+
+def test_calibration_cache_reused_across_recipes_and_invalidated(tmp_path):
+    if not quantize.supports_calibration_cache():
+        pytest.skip("this onnxruntime has no calibration_cache_path in quantize_static")
+    log: list[str] = []
+    store = make_store(tmp_path, log, calib_size=64)
+    store.precision_entry("digits_mlp", None, "int8", "trt")
+    store.precision_entry("digits_mlp", None, "int8", "ort-cpu")
+    assert sum("building calib-ranges" in line for line in log) == 1  # shared by both recipes
+    first = store.ranges_entry("digits_mlp", None)
+
+    log.clear()
+    again = make_store(tmp_path, log, calib_size=64)
+    assert not again.ranges_entry("digits_mlp", None).built and again.ranges_entry("digits_mlp", None).path == first.path
+    again.precision_entry("digits_mlp", None, "int8", "trt")
+    assert not any("building" in line for line in log)  # model, set and ranges unchanged: all reused
+
+    bigger = make_store(tmp_path, log, calib_size=128)  # a different calibration set
+    assert bigger.ranges_entry("digits_mlp", None).path != first.path
+    other_method = make_store(tmp_path, log, calib_size=64, calib_method="minmax")
+    assert other_method.ranges_entry("digits_mlp", None).path != first.path
+
+
+def test_recipe_mismatch_is_refused():
+    quantize.check_recipe("ort-cpu", "onnxruntime", "cpu")
+    with pytest.raises(ArtifactError, match="recipe 'trt' does not match backend onnxruntime on cpu, which needs 'ort-cpu'"):
+        quantize.check_recipe("trt", "onnxruntime", "cpu")
+    with pytest.raises(UsageError):
+        quantize.recipe_for("torch", "cpu")
+
+
+def test_fp16_artifact_is_valid_and_float16_inside(cache_root):
+    entry = make_store(cache_root).precision_entry("digits_cnn", None, "fp16")
+    model = onnx.load(str(entry.path))
+    onnx.checker.check_model(model)
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT  # fp32 I/O kept
+    assert any(init.data_type == onnx.TensorProto.FLOAT16 for init in model.graph.initializer)
+
+
+def test_topological_sort_repairs_order():
+    a = onnx.helper.make_node("Relu", ["x"], ["a"], name="first")
+    b = onnx.helper.make_node("Relu", ["a"], ["y"], name="second")
+    graph = onnx.helper.make_graph(
+        [b, a], "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])],
+    )  # fmt: skip
+    assert [n.name for n in quantize.topologically_sorted(graph)] == ["first", "second"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (np.zeros((16, 3, 8, 8), np.float32), "shape must be N x 1 x 8 x 8; got 16 x 3 x 8 x 8"),
+        (np.zeros((16, 1, 8, 8), np.float64), "dtype must be float32; got float64"),
+        (np.zeros((4, 1, 8, 8), np.float32), "needs at least 8 samples; got 4"),
+        (np.zeros((0, 1, 8, 8), np.float32), "needs at least 8 samples; got 0"),
+    ],
+)
+def test_bad_calibration_sets(data, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        check_calibration_set(data, (1, 8, 8), "digits_cnn")
+
+
+def test_bad_calibration_options(tmp_path):
+    with pytest.raises(UsageError, match="--calib-method"):
+        make_store(tmp_path, calib_method="kl")
+    with pytest.raises(UsageError, match="--calib-size"):
+        make_store(tmp_path, calib_size=2)
