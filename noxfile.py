@@ -1,4 +1,4 @@
-"""nox sessions: `nox -s tests` (unit tests), `nox -s cpu` (the CPU matrix).
+"""nox sessions: `nox -s tests` (unit tests), `nox -s cpu` (the CPU matrix), `nox -s gpu` (the GPU matrix).
 
 Each session gets its own virtualenv; `dev`/`cpu` and `gpu` extras are never mixed, because
 onnxruntime and onnxruntime-gpu must not be installed together.
@@ -24,3 +24,16 @@ def cpu(session: nox.Session) -> None:
     """The CPU matrix, JSON and markdown table in results-local/."""
     session.install("-e", ".[dev]")
     session.run("pytest", "benchmarks", "--device", "cpu", "--benchmark-json", "results-local/cpu.json", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gpu(session: nox.Session) -> None:
+    """The GPU matrix (every backend, batch sweep) on an NVIDIA machine; rows skip with a reason elsewhere.
+
+    `.[gpu]` brings onnxruntime-gpu, tensorrt-cu13 and nvidia-ml-py; TensorRT's wheels come from
+    NVIDIA's index, so set PIP_EXTRA_INDEX_URL=https://pypi.nvidia.com (without it, TensorRT rows skip)."""
+    session.install("-e", ".[gpu]")
+    session.run(
+        "pytest", "benchmarks", "--device", "cuda", "--backends", "all", "--batch", "1,8,32,128,256",
+        "--benchmark-json", "results-local/gpu.json", *session.posargs,
+    )  # fmt: skip

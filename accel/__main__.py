@@ -11,9 +11,9 @@ from accel.errors import AccelError
 def cmd_report(args: argparse.Namespace) -> int:
     from accel.report import markdown_table, records_from_json
 
-    records = records_from_json(args.json)
+    records = [record for path in args.json for record in records_from_json(path)]
     if not records:
-        print(f"{args.json}: no benchmark records with accel's extra_info", file=sys.stderr)
+        print(f"{', '.join(args.json)}: no benchmark records with accel's extra_info", file=sys.stderr)
         return 1
     sys.stdout.write(markdown_table(records))
     return 0
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m accel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="markdown results table from a pytest-benchmark JSON file")
-    report.add_argument("json", help="file written by pytest --benchmark-json")
+    report.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json")
     report.set_defaults(func=cmd_report)
     bare = sub.add_parser("bare-ort", help="time a bare InferenceSession.run loop (harness-overhead check)")
     bare.add_argument("--model", default="resnet18")

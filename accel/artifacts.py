@@ -24,6 +24,7 @@ from accel.cache import ArtifactCache, CacheEntry
 from accel.errors import ArtifactError
 from accel.images import EncodedImage, decode, image_source
 from accel.matrix import DEFAULT_INPUT_SIZE, native_input_size
+from accel.tensorrt_engine import BuilderOptions, BuildPlan, build_engine, build_plan, engine_cache_fields, load_tensorrt
 from accel.workloads import DigitsWorkload, LabelledFiles, PhotoWorkload, Workload
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,38 @@ class ArtifactStore:
                 prepared.path, calibration.load_calibration_set(calib.path), self.calib_method, path, export.INPUT_NAME),
             suffix=".json",
         )  # fmt: skip
+
+    def engine_entry(
+        self, model: str, input_size: int | None, precision: str, batch: int, mode: str, options: BuilderOptions
+    ) -> tuple[CacheEntry, BuildPlan]:
+        """A TensorRT engine for one batch size, built from the precision artifact (or fp32 + calibrator)."""
+        trt, flavor = load_tensorrt()
+        plan = build_plan(precision, mode, trt.__version__, flavor)
+        recipe = "trt" if plan.artifact_precision == "int8" else None
+        onnx_entry = self.precision_entry(model, input_size, plan.artifact_precision, recipe)
+        if recipe:
+            quantize.check_recipe(onnx_entry.meta["fields"]["recipe"], "tensorrt", "cuda")
+        workload = self.workload(model, input_size)
+        shape = (batch, *workload.sample_shape)
+        gpu = torch.cuda.get_device_properties(0)
+        calib = self.calibration_entry(model, input_size) if plan.calibrator else None
+        fields = engine_cache_fields(
+            onnx_entry.meta["sha256"], plan, precision, trt.__version__, flavor, gpu.name, f"{gpu.major}.{gpu.minor}",
+            shape, options, calib.meta["sha256"] if calib else None,
+        )  # fmt: skip
+        folder = self.cache.root / "tensorrt"
+        folder.mkdir(parents=True, exist_ok=True)
+        timing_cache = folder / f"timing-{flavor}-{trt.__version__}-{gpu.name.replace(' ', '_')}.cache"
+        calibration_cache = folder / f"calib-{model}-{calib.meta['sha256'][:16]}.cache" if calib else None
+        entry = self._derive(
+            "trt-engine",
+            fields,
+            build=lambda path: build_engine(
+                onnx_entry.path, path, plan, export.INPUT_NAME, shape, options, timing_cache,
+                calibration.load_calibration_set(calib.path) if calib else None, calibration_cache),
+            suffix=".plan",
+        )  # fmt: skip
+        return entry, plan
 
     def _int8_entry(self, model: str, input_size: int | None, recipe: str) -> CacheEntry:
         prepared = self._prepared_entry(model, input_size)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import shutil
 from functools import cache
 
 from accel.matrix import Combination
@@ -30,16 +31,16 @@ def module_missing_reason(module: str, install_hint: str) -> str | None:
 
 
 def conflicting_onnxruntime_reason() -> str | None:
-    """onnxruntime and onnxruntime-gpu share one import name; both installed breaks either."""
-    installed = set()
+    """onnxruntime and onnxruntime-gpu share one import name: installed into the same site folder,
+    each overwrites the other's files. (In separate folders, the first on sys.path wins cleanly.)"""
+    folders = {}
     for dist in ("onnxruntime", "onnxruntime-gpu"):
         try:
-            importlib.metadata.version(dist)
-            installed.add(dist)
+            folders[dist] = str(importlib.metadata.distribution(dist).locate_file(""))
         except importlib.metadata.PackageNotFoundError:
             pass
-    if len(installed) == 2:
-        return "both onnxruntime and onnxruntime-gpu are installed; uninstall one (pip uninstall onnxruntime)"
+    if len(folders) == 2 and folders["onnxruntime"] == folders["onnxruntime-gpu"]:
+        return f"onnxruntime and onnxruntime-gpu are both installed in {folders['onnxruntime']}; pip uninstall one of them"
     return None
 
 
@@ -51,11 +52,26 @@ def onnxruntime_providers() -> tuple[str, ...]:
     return tuple(onnxruntime.get_available_providers())
 
 
+@cache
+def tensorrt_missing_reason() -> str | None:
+    """None when tensorrt or tensorrt_rtx imports; else why TensorRT rows cannot run."""
+    if any(importlib.util.find_spec(name) is not None for name in ("tensorrt", "tensorrt_rtx")):
+        return None
+    return (
+        "python module 'tensorrt' (or 'tensorrt_rtx') is not installed: its wheels come from NVIDIA's "
+        "index (pip install -e '.[gpu]' --extra-index-url https://pypi.nvidia.com)"
+    )
+
+
 def skip_reason(combo: Combination) -> str | None:
     """The exact reason `combo` cannot run here, or None when it can."""
     if combo.device == "cuda" and not cuda_available():
         return "no CUDA device: torch.cuda.is_available() is False on this machine"
-    if combo.backend == "onnxruntime":
+    if combo.backend.startswith("tensorrt"):
+        return tensorrt_missing_reason()
+    if combo.backend == "trtexec" and shutil.which("trtexec") is None:
+        return "trtexec is not on PATH (it ships with the TensorRT tarball / NGC containers)"
+    if combo.backend.startswith("onnxruntime"):
         reason = module_missing_reason("onnxruntime", "pip install -e '.[cpu]' or '.[gpu]'")
         reason = reason or conflicting_onnxruntime_reason()
         if reason:

@@ -1,4 +1,8 @@
-"""Peak memory of one benchmark: host RSS high-water mark and GPU allocator peak.
+"""Peak memory of one benchmark: host RSS high-water mark and GPU memory.
+
+GPU: `gpu_peak_mb` is torch's allocator peak (torch, torch.compile, and the I/O buffers of every
+GPU runner); ONNX Runtime and TensorRT allocate outside it, so `gpu_used_mb` adds the device's
+memory in use at the end of the benchmark (all processes, as cudaMemGetInfo reports it).
 
 On Linux, writing 5 to /proc/self/clear_refs resets the kernel's RSS high-water mark (VmHWM),
 so each benchmark reports its own peak rather than the process's lifetime maximum.
@@ -40,6 +44,7 @@ class PeakMemory:
         self.device = device
         self.rss_mb: float | None = None
         self.gpu_mb: float | None = None
+        self.gpu_used_mb: float | None = None
         self.rss_is_scoped = False
 
     def __enter__(self) -> PeakMemory:
@@ -56,3 +61,5 @@ class PeakMemory:
             import torch
 
             self.gpu_mb = torch.cuda.max_memory_allocated() / (1024 * 1024)
+            free, total = torch.cuda.mem_get_info()
+            self.gpu_used_mb = (total - free) / (1024 * 1024)

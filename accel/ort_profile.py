@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -34,3 +34,22 @@ def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs:
         if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
             totals[event["args"]["op_name"]] += event["dur"] / 1000.0 / runs
     return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def node_placement(onnx_path: str | Path, feed: dict[str, np.ndarray], providers: list) -> dict[str, Counter]:
+    """Which execution provider ran each operator type, from one profiled run: {provider: Counter(op)}."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.enable_profiling = True
+    with tempfile.TemporaryDirectory() as tmp:
+        options.profile_file_prefix = os.path.join(tmp, "placement")
+        session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=providers)
+        session.run(None, feed)
+        events = json.loads(Path(session.end_profiling()).read_text())
+    placement: dict[str, Counter] = defaultdict(Counter)
+    for event in events:
+        args = event.get("args", {})
+        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time") and "provider" in args:
+            placement[args["provider"]][args["op_name"]] += 1
+    return dict(placement)

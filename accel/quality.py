@@ -16,8 +16,15 @@ REFERENCE_PRECISION = "fp32"
 
 
 def run_in_batches(runner: Runner, inputs: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:
-    """Logits for every input, fed in chunks of `batch`."""
-    return np.concatenate([runner.run(inputs[start : start + batch]) for start in range(0, len(inputs), batch)])
+    """Logits for every input, in chunks; a runner fixed to one batch size gets exactly that size
+    (the last chunk padded by repeating inputs, the padding's outputs dropped)."""
+    size = runner.combo.batch if runner.per_batch else batch
+    outputs = []
+    for start in range(0, len(inputs), size):
+        chunk = inputs[start : start + size]
+        padded = np.resize(chunk, (size, *chunk.shape[1:])) if runner.per_batch else chunk
+        outputs.append(runner.run(padded)[: len(chunk)])
+    return np.concatenate(outputs)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ def benchmark_record(
         "peak_rss_scoped": memory.rss_is_scoped,
         "gpu_peak_mb": memory.gpu_mb,
     }
+    if memory.gpu_used_mb is not None:
+        record["gpu_used_mb"] = memory.gpu_used_mb
     if stage_samples is not None:
         record["breakdown_ms"] = breakdown(stage_samples)
     return record

@@ -9,7 +9,7 @@ from pathlib import Path
 from accel.errors import UsageError
 
 HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Notes")
-STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}
+STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}  # h2d / d2h keep their names
 KIND_ORDER = {"inference": 0, "end_to_end": 1}
 NOTE_KEYS = ("provider", "engine", "int8_recipe", "intra_op_threads", "torch_threads")
 
@@ -51,6 +51,9 @@ def notes(record: Mapping) -> str:
         value = record.get("notes", {}).get(key)
         if value is not None:
             parts.append(f"{key}={value}")
+    device = record.get("device_latency_ms")
+    if device:
+        parts.append(f"CUDA-event p50 {_fmt(device['p50'])} ms")
     drift = record.get("drift")
     if drift:
         parts.append(f"top1 agree {drift['top1_agreement']:.3f}, cos min {drift['cosine_min']:.4f}")

@@ -45,3 +45,58 @@ class RoundPolicy:
         # The fastest of the later warmup rounds is the best estimate of steady state.
         estimate_s = max(min(durations[len(durations) // 2 :]) * 1e-9, 1e-9)
         return int(min(self.max_rounds, max(self.min_rounds, self.max_time_s // estimate_s)))
+
+
+class WallClockOnly:
+    """Device timer for CPU runners: wall clock is the device clock, nothing extra to record."""
+
+    def wrap(self, enqueue: Callable[[], object], synchronize: Callable[[], None]) -> Callable[[], object]:
+        def target() -> object:
+            outputs = enqueue()
+            synchronize()
+            return outputs
+
+        return target
+
+    def samples_s(self, last: int) -> list[float] | None:
+        return None
+
+
+class CudaEventTimer:
+    """CUDA events recorded on the runner's stream around the enqueued work of every round.
+
+    Events are created up front (no allocation in the timed region); elapsed times are read
+    after the run. Wall time (pedantic) includes the host's launch and sync costs; event time is
+    what the GPU spent between the two events."""
+
+    def __init__(self, stream, capacity: int) -> None:
+        import torch
+
+        self.stream = stream
+        self.pairs = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(capacity)]
+        self.used = 0
+
+    def wrap(self, enqueue: Callable[[], object], synchronize: Callable[[], None]) -> Callable[[], object]:
+        def target() -> object:
+            start, end = self.pairs[self.used % len(self.pairs)]
+            start.record(self.stream)
+            outputs = enqueue()
+            end.record(self.stream)
+            synchronize()
+            self.used += 1
+            return outputs
+
+        return target
+
+    def samples_s(self, last: int) -> list[float]:
+        count = min(last, self.used, len(self.pairs))
+        indices = [(self.used - count + i) % len(self.pairs) for i in range(count)]
+        return [self.pairs[i][0].elapsed_time(self.pairs[i][1]) * 1e-3 for i in indices]
+
+
+def device_timer_for(stream, policy: RoundPolicy) -> WallClockOnly | CudaEventTimer:
+    """Chosen once per row: CUDA events when the runner has a CUDA stream, else wall clock only."""
+    if stream is None:
+        return WallClockOnly()
+    capacity = policy.warmup + max(policy.max_rounds, policy.rounds or 0) + 1
+    return CudaEventTimer(stream, capacity)

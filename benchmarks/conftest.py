@@ -14,18 +14,31 @@ from accel.matrix import Combination, combinations
 from accel.memory import PeakMemory
 from accel.quality import Quality, assess, enforce
 from accel.record import benchmark_record
-from accel.runners import Runner, create_runner
-from benchmarks.plugin import RECORDS, ROUND_POLICY, SELECTION, THRESHOLDS, VALIDATION
+from accel.runners import Runner, create_runner, runner_key
+from accel.stats import Stats
+from accel.timing import device_timer_for
+from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, SELECTION, THRESHOLDS, VALIDATION
+
+
+SEPARATELY_TESTED = ("trtexec",)  # backends with a test module of their own
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `combo` over the selected matrix; a module may narrow it with COMBO_BACKENDS."""
     if "combo" not in metafunc.fixturenames:
         return
+    wanted = getattr(metafunc.module, "COMBO_BACKENDS", None)
     params = []
     for combo in combinations(metafunc.config.stash[SELECTION]):
+        runs_here = combo.backend in wanted if wanted else combo.backend not in SEPARATELY_TESTED
+        if not runs_here:
+            continue
         reason = skip_reason(combo)
         marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(combo, id=combo.test_id, marks=marks))
+    if not params and wanted:
+        reason = f"no {'/'.join(wanted)} rows in this selection (they need --device cuda and --backends {','.join(wanted)})"
+        params.append(pytest.param(None, id="none", marks=[pytest.mark.skip(reason=reason)]))
     metafunc.parametrize("combo", params)
 
 
@@ -58,20 +71,16 @@ def store(pytestconfig: pytest.Config) -> ArtifactStore:
     )
 
 
-def _runner_key(combo: Combination) -> tuple:
-    return (combo.model, combo.backend, combo.precision, combo.device, combo.input_size)
-
-
 @pytest.fixture(scope="session")
 def runners(store: ArtifactStore, pytestconfig: pytest.Config) -> Callable[[Combination], Runner]:
-    """Runners are prepared once per (model, backend, precision, device, size) and shared by batches."""
+    """Runners are prepared once per `runner_key` and shared by the rows that can share them."""
     prepared: dict[tuple, Runner] = {}
-    threads = pytestconfig.getoption("--threads")
+    options = pytestconfig.stash[RUNNER_OPTIONS]
 
     def get(combo: Combination) -> Runner:
-        if _runner_key(combo) not in prepared:
-            prepared[_runner_key(combo)] = create_runner(combo, store, threads)
-        return prepared[_runner_key(combo)]
+        if runner_key(combo) not in prepared:
+            prepared[runner_key(combo)] = create_runner(combo, store, options)
+        return prepared[runner_key(combo)]
 
     return get
 
@@ -87,11 +96,11 @@ def qualities(store: ArtifactStore) -> Callable[[Combination, Runner], Quality]:
     assessed: dict[tuple, Quality] = {}
 
     def get(combo: Combination, runner: Runner) -> Quality:
-        if _runner_key(combo) not in assessed:
+        if runner_key(combo) not in assessed:
             workload = store.workload(combo.model, combo.input_size)
             reference = store.reference_logits(combo.model, combo.input_size)
-            assessed[_runner_key(combo)] = assess(runner, workload, reference, combo.precision)
-        return assessed[_runner_key(combo)]
+            assessed[runner_key(combo)] = assess(runner, workload, reference, combo.precision)
+        return assessed[runner_key(combo)]
 
     return get
 
@@ -113,6 +122,12 @@ def quality(combo: Combination, runner: Runner, qualities, store: ArtifactStore,
 
 
 @pytest.fixture
+def device_timer(runner: Runner, pytestconfig: pytest.Config):
+    """CUDA events on the runner's stream for GPU rows, wall clock only for CPU rows."""
+    return device_timer_for(runner.stream, pytestconfig.stash[ROUND_POLICY])
+
+
+@pytest.fixture
 def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
     """measure(combo, kind, target, notes, ...): warm up, time with pedantic, store the record."""
     policy = pytestconfig.stash[ROUND_POLICY]
@@ -125,6 +140,7 @@ def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
         stages: Callable[[int], Mapping[str, Sequence[float]]] | None = None,
         weights: str | None = None,
         extra: Mapping[str, object] | None = None,
+        device_samples: Callable[[int], Sequence[float] | None] | None = None,
     ) -> dict:
         benchmark.group = combo.model  # pytest-benchmark's relative columns compare rows of one model
         rounds = policy.warm_up(target)
@@ -143,6 +159,9 @@ def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
             stages(rounds) if stages else None,
         )
         record.update(extra or {})
+        on_device = device_samples(rounds) if device_samples else None
+        if on_device:
+            record["device_latency_ms"] = Stats(on_device).as_dict()
         benchmark.extra_info.update(record)
         pytestconfig.stash[RECORDS].append(record)
         return record

@@ -17,13 +17,17 @@ from accel.errors import UsageError
 from accel.accuracy import image_folder
 from accel.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
 from accel.images import ON_BAD_IMAGE, find_images
+from accel.runners import RunnerOptions
+from accel.tensorrt_engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
 from accel.thresholds import load_thresholds
 from accel.workloads import LabelledFiles
 from accel.timing import RoundPolicy
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("drift_thresholds.toml")
+CHANNELS_LAST = ("auto", "on", "off")
 SELECTION = pytest.StashKey[matrix.Selection]()
 THRESHOLDS = pytest.StashKey[tuple]()
+RUNNER_OPTIONS = pytest.StashKey[RunnerOptions]()
 VALIDATION = pytest.StashKey[object]()
 ROUND_POLICY = pytest.StashKey[RoundPolicy]()
 RECORDS = pytest.StashKey[list]()
@@ -49,6 +53,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--drift-thresholds", default=str(DEFAULT_THRESHOLDS), help="TOML file of drift thresholds")
     group.addoption("--val-dir", default=None, help="ImageNet-style validation folder (1000 wnid folders); with --weights pretrained gives top-1/top-5")
     group.addoption("--val-limit", type=int, default=500, help="validation images used from --val-dir (default 500)")
+    group.addoption("--end-to-end-max-batch", type=int, default=32, help="largest batch that gets an end_to_end row (default 32: CPU preprocessing dominates above)")
+    group.addoption("--channels-last", default="auto", help="auto (on for CUDA fp16/bf16 conv models), on, off: torch memory format")
+    group.addoption("--compile-autotune", action="store_true", help="torch-compile with max-autotune (slow: >10 min for three models on an H100)")
+    group.addoption("--trt-mode", default="strongly-typed", help=f"TensorRT build path: {', '.join(TRT_MODES)} (implicit-int8: TensorRT <= 10)")
+    group.addoption("--trt-workspace-mb", type=int, default=DEFAULT_WORKSPACE_MB, help=f"TensorRT workspace (default {DEFAULT_WORKSPACE_MB} MB)")
+    group.addoption("--trt-opt-level", type=int, default=DEFAULT_OPT_LEVEL, help=f"TensorRT builder optimization level 0-5 (default {DEFAULT_OPT_LEVEL})")
 
 
 def _parse_options(config: pytest.Config) -> None:
@@ -83,6 +93,17 @@ def _parse_options(config: pytest.Config) -> None:
         if option("--val-limit") < 1:
             raise UsageError(f"`--val-limit` must be >= 1; got {option('--val-limit')}")
         config.stash[VALIDATION] = LabelledFiles(*image_folder(option("--val-dir"), option("--val-limit")))
+    if option("--channels-last") not in CHANNELS_LAST:
+        raise UsageError(f"`--channels-last` must be one of {', '.join(CHANNELS_LAST)}; got {option('--channels-last')!r}")
+    if option("--trt-mode") not in TRT_MODES:
+        raise UsageError(f"`--trt-mode` must be one of {', '.join(TRT_MODES)}; got {option('--trt-mode')!r}")
+    config.stash[RUNNER_OPTIONS] = RunnerOptions(
+        threads=option("--threads"),
+        channels_last=option("--channels-last"),
+        compile_autotune=option("--compile-autotune"),
+        trt_mode=option("--trt-mode"),
+        trt_builder=BuilderOptions(option("--trt-workspace-mb"), option("--trt-opt-level")),
+    )
     config.stash[ROUND_POLICY] = RoundPolicy(
         warmup=option("--warmup"), max_time_s=option("--max-time"), rounds=option("--rounds")
     )

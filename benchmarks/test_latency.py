@@ -1,20 +1,31 @@
 """Every matrix row, twice: the runner alone (`inference`) and the whole pipeline (`end_to_end`).
 
+GPU inference rows record CUDA-event device time (`device_latency_ms`) beside the synchronized
+wall clock; GPU end-to-end rows time H2D and D2H copies as stages of their own.
+
 Lower-precision rows first pass their drift gate (and digits INT8 rows the accuracy gate);
 drift and accuracy are stored in both rows' records.
 """
 
 from __future__ import annotations
 
+import pytest
+
 from accel.pipeline import EndToEnd
 
 
-def test_inference(combo, runner, quality, store, measure):
+def test_inference(combo, runner, quality, store, measure, device_timer):
     inputs = runner.upload(store.workload(combo.model, combo.input_size).batch_of(combo.batch))
-    measure(combo, "inference", lambda: runner.infer(inputs), runner.describe(), extra=quality.record())
+    target = device_timer.wrap(lambda: runner.enqueue(inputs), runner.synchronize)
+    measure(combo, "inference", target, runner.describe(), extra=quality.record(), device_samples=device_timer.samples_s)
 
 
-def test_end_to_end(combo, runner, quality, store, measure):
+def test_end_to_end(combo, store, measure, pytestconfig, request):
+    limit = pytestconfig.getoption("--end-to-end-max-batch")
+    if combo.batch > limit:
+        pytest.skip(f"end_to_end rows run up to --end-to-end-max-batch={limit}: CPU preprocessing of larger batches dominates")
+    runner = request.getfixturevalue("runner")
+    quality = request.getfixturevalue("quality")
     pipeline = EndToEnd(runner, store.workload(combo.model, combo.input_size), combo.batch)
     measure(combo, "end_to_end", pipeline, runner.describe(), stages=pipeline.stage_samples, extra=quality.record())
     assert pipeline.last_top5 is not None and pipeline.last_top5.shape[0] == combo.batch
