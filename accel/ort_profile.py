@@ -6,6 +6,7 @@ have no int8 kernel) rather than guessing.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -13,6 +14,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+
+from accel.export import INPUT_NAME
 
 
 def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs: int = 50, threads: int | None = None) -> dict[str, float]:
@@ -36,8 +39,20 @@ def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs:
     return dict(sorted(totals.items(), key=lambda item: -item[1]))
 
 
-def node_placement(onnx_path: str | Path, feed: dict[str, np.ndarray], providers: list) -> dict[str, Counter]:
-    """Which execution provider ran each operator type, from one profiled run: {provider: Counter(op)}."""
+@functools.lru_cache(maxsize=None)
+def _placement_cached(onnx_path: str, sample_shape: tuple[int, ...], providers: tuple) -> dict[str, Counter]:
+    feed = {INPUT_NAME: np.zeros((1, *sample_shape), dtype=np.float32)}
+    return _node_placement(onnx_path, feed, [p if isinstance(p, str) else (p[0], dict(p[1])) for p in providers])
+
+
+def node_placement(onnx_path: str | Path, sample_shape: tuple[int, ...], providers: list) -> dict[str, Counter]:
+    """Which execution provider ran each operator type, from one profiled run at batch 1:
+    {provider: Counter(op)}. Placement does not depend on batch size, so it is memoized per file."""
+    frozen = tuple(p if isinstance(p, str) else (p[0], tuple(sorted(p[1].items()))) for p in providers)
+    return _placement_cached(str(onnx_path), tuple(sample_shape), frozen)
+
+
+def _node_placement(onnx_path: str | Path, feed: dict[str, np.ndarray], providers: list) -> dict[str, Counter]:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()

@@ -14,9 +14,9 @@ import torch
 class CudaTransfers:
     """Pinned staging plus H2D / D2H on one stream."""
 
-    def __init__(self, device: torch.device) -> None:
+    def __init__(self, device: torch.device, stream: torch.cuda.Stream | None = None) -> None:
         self.device = device
-        self.stream = torch.cuda.Stream(device=device)
+        self.stream = stream if stream is not None else torch.cuda.Stream(device=device)
         self._pinned: dict[tuple, torch.Tensor] = {}
 
     def _staging(self, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:

@@ -114,8 +114,8 @@ class OnnxRuntimeCudaRunner(Runner):
             raise RuntimeError(f"onnxruntime did not enable CUDAExecutionProvider (got {self.session.get_providers()})")
         self.output_name = self.session.get_outputs()[0].name
         self.classes = int(self.session.get_outputs()[0].shape[-1])
-        probe_feed = {INPUT_NAME: np.zeros((combo.batch, *self.session.get_inputs()[0].shape[1:]), dtype=np.float32)}
-        placement = node_placement(onnx_path, probe_feed, [("CUDAExecutionProvider", cuda_provider_options(None, False)), "CPUExecutionProvider"])
+        sample_shape = tuple(self.session.get_inputs()[0].shape[1:])
+        placement = node_placement(onnx_path, sample_shape, [("CUDAExecutionProvider", cuda_provider_options(None, False)), "CPUExecutionProvider"])
         self.placement = {provider: dict(ops) for provider, ops in placement.items()}
         fallback = Counter(placement.get("CPUExecutionProvider", {}))
         self.cpu_fallback = {op: n for op, n in fallback.items() if op not in CPU_BY_DESIGN}
