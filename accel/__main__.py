@@ -67,6 +67,17 @@ def cmd_profile_ort(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_profile_torch(args: argparse.Namespace) -> int:
+    from accel.artifacts import ArtifactStore
+    from accel.cache import ArtifactCache
+    from accel.torch_profile import kernel_table
+
+    store = ArtifactStore(ArtifactCache())
+    print(f"{args.model} torch {args.precision} b{args.batch} {'cuda-graph' if args.cuda_graph else 'eager'}: 20 inferences")
+    print(kernel_table(store, args.model, args.precision, args.batch, args.cuda_graph))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m accel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--batch", type=int, default=1)
     prof.add_argument("--runs", type=int, default=50)
     prof.set_defaults(func=cmd_profile_ort)
+    tprof = sub.add_parser("profile-torch", help="top CUDA kernels of a torch inference (torch.profiler)")
+    tprof.add_argument("--model", default="resnet18")
+    tprof.add_argument("--precision", default="fp16", choices=("fp32", "fp16", "bf16"))
+    tprof.add_argument("--batch", type=int, default=1)
+    tprof.add_argument("--cuda-graph", action="store_true")
+    tprof.set_defaults(func=cmd_profile_torch)
     return parser
 
 
