@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,13 +16,14 @@ NOTE_KEYS = ("provider", "engine", "int8_recipe", "intra_op_threads", "torch_thr
 
 
 def records_from_json(path: str | Path) -> list[dict]:
-    """The `extra_info` records of a pytest-benchmark JSON file; a clear error for anything else."""
+    """The `extra_info` records of a pytest-benchmark JSON file (or .json.gz); a clear error otherwise."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        data = json.loads(raw)
     except FileNotFoundError:
         raise UsageError(f"report: no such file {str(path)!r}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
         raise UsageError(f"report: {str(path)!r} is not JSON ({exc})") from None
     if not isinstance(data, dict) or "benchmarks" not in data:
         raise UsageError(f"report: {str(path)!r} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
