@@ -78,6 +78,74 @@ def cmd_profile_torch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_budget(args: argparse.Namespace) -> int:
+    import json
+
+    from accel.latency_budget import Link, default_links, markdown, offload_budget, plot, sweep
+
+    clock_hz = args.clock_mhz * 1e6
+    host_s = args.host_ms * 1e-3
+    pre_s, post_s = args.pre_ms * 1e-3, args.post_ms * 1e-3
+    links = [Link.uart(args.baud)] if args.baud else default_links()
+    if args.bytes_per_s:
+        links = [Link(f"{args.bytes_per_s:g} bytes/s", args.bytes_per_s)]
+    rows = sweep(links, args.cycles, clock_hz, host_s, pre_s, post_s)
+    sys.stdout.write(markdown(rows, host_s))
+    single = offload_budget(links[0], args.cycles, clock_hz, pre_s, post_s)
+    print(f"T_total = {single.pre_s * 1e3:.4f} + {single.copy_to_s * 1e3:.4f} + {single.compute_s * 1e3:.4f} + "
+          f"{single.copy_back_s * 1e3:.4f} + {single.post_s * 1e3:.4f} = {single.total_s * 1e3:.4f} ms ({links[0].name})")  # fmt: skip
+    if args.plot:
+        plot(sweep(default_links(), args.cycles, clock_hz, host_s, pre_s, post_s), args.plot)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"command": "python -m accel " + " ".join(sys.argv[1:]), "rows": rows}, handle, indent=2)
+    return 0
+
+
+def cmd_fpga_report(args: argparse.Namespace) -> int:
+    """Verify the RTL on every held-out digit, simulate the offload, and tabulate the budget."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from accel.fpga_sim import first_available_simulator, prepare_mlp_files, run_testbench, simulate_offload
+    from accel.latency_budget import Link, default_links, markdown, offload_budget, plot, sweep
+    from accel.sysinfo import collect
+
+    simulator, reason = first_available_simulator()
+    if simulator is None:
+        raise AccelError(f"no HDL simulator: {reason}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    clock_hz = args.clock_mhz * 1e6
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _, parameters, data_files = prepare_mlp_files(work / "mlp-files")
+        summary_file = work / "mlp.json"
+        run_testbench(simulator, "int8_mlp", "test_mlp", work, parameters, data_files=data_files,
+                      env={"ACCEL_DIGITS_FILE": str(work / "mlp-files" / "digits.npz"), "ACCEL_RESULT_FILE": str(summary_file)})  # fmt: skip
+        mlp_summary = json.loads(summary_file.read_text())
+        offloads = {baud: simulate_offload(work / f"offload-{baud}", clock_hz, baud) for baud in (115_200, 12_000_000)}
+    host_s = args.host_ms * 1e-3
+    rows = sweep(default_links(), mlp_summary["stated_cycles"], clock_hz, host_s, 0.0, 0.0)
+    links = {}
+    for baud, result in offloads.items():
+        simulated_s = sum(result["round_trip_cycles"]) / len(result["round_trip_cycles"]) / clock_hz
+        modelled_s = offload_budget(Link.uart(int(round(result["effective_baud"]))), result["mlp_cycles"], clock_hz).total_s
+        links[str(baud)] = {**result, "simulated_ms": simulated_s * 1e3, "modelled_ms": modelled_s * 1e3,
+                            "model_error": (modelled_s - simulated_s) / simulated_s, "speedup_bound_vs_host": host_s / simulated_s}  # fmt: skip
+    report = {"command": "python -m accel " + " ".join(sys.argv[1:]), "simulator": simulator, "mlp": mlp_summary,
+              "host_ms": args.host_ms, "links": links, "budget_sweep": rows, "machine_info": collect()}  # fmt: skip
+    (out / "fpga.json").write_text(json.dumps(report, indent=2))
+    (out / "budget.md").write_text(markdown(rows, host_s))
+    plot(rows, str(out / "speedup_vs_bandwidth.png"))
+    print(json.dumps({k: report[k] for k in ("simulator", "mlp")}, indent=2))
+    for baud, link in links.items():
+        print(f"{baud} baud: simulated {link['simulated_ms']:.4f} ms, modelled {link['modelled_ms']:.4f} ms "
+              f"({link['model_error'] * 100:+.2f}%), speedup bound vs host {link['speedup_bound_vs_host']:.4g}x")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m accel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
     tprof.add_argument("--batch", type=int, default=1)
     tprof.add_argument("--cuda-graph", action="store_true")
     tprof.set_defaults(func=cmd_profile_torch)
+    budget = sub.add_parser("budget", help="offload latency budget and speedup bound vs link bandwidth")
+    budget.add_argument("--cycles", type=int, default=2453, help="accelerator cycles per inference (int8_mlp: 2453)")
+    budget.add_argument("--clock-mhz", type=float, default=100.0)
+    budget.add_argument("--host-ms", type=float, required=True, help="host time for the same compute (e.g. the torch/ORT p50)")
+    budget.add_argument("--pre-ms", type=float, default=0.0)
+    budget.add_argument("--post-ms", type=float, default=0.0)
+    budget.add_argument("--baud", type=int, default=None, help="one UART link (default: sweep UART 115200..12M and PCIe)")
+    budget.add_argument("--bytes-per-s", type=float, default=None, help="one link given in bytes/s")
+    budget.add_argument("--plot", default=None, help="write speedup vs bandwidth PNG here")
+    budget.add_argument("--json", default=None, help="write the rows as JSON here")
+    budget.set_defaults(func=cmd_budget)
+    fpga = sub.add_parser("fpga-report", help="verify the RTL MLP on all held-out digits, simulate the offload, budget table and plot")
+    fpga.add_argument("--out", required=True, help="folder for fpga.json, budget.md and the plot")
+    fpga.add_argument("--host-ms", type=float, required=True, help="host time of the same MLP (e.g. digits_mlp onnxruntime p50)")
+    fpga.add_argument("--clock-mhz", type=float, default=100.0)
+    fpga.set_defaults(func=cmd_fpga_report)
     return parser
 
 

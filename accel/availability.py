@@ -67,6 +67,11 @@ def skip_reason(combo: Combination) -> str | None:
     """The exact reason `combo` cannot run here, or None when it can."""
     if combo.device == "cuda" and not cuda_available():
         return "no CUDA device: torch.cuda.is_available() is False on this machine"
+    if combo.backend == "fpga":
+        from accel.fpga_sim import first_available_simulator
+
+        simulator, reason = first_available_simulator()
+        return None if simulator else f"no HDL simulator for the FPGA row ({reason}); or pass --fpga-port for a board"
     if combo.backend.startswith("tensorrt"):
         return tensorrt_missing_reason()
     if combo.backend == "trtexec" and shutil.which("trtexec") is None:

@@ -15,7 +15,7 @@ from accel.errors import UsageError, invalid_choice
 IMAGENET_MODELS = ("resnet18", "mobilenet_v3_small", "efficientnet_b0")
 DIGITS_MODELS = ("digits_cnn", "digits_mlp")
 MODELS = IMAGENET_MODELS + DIGITS_MODELS
-DEVICES = ("cpu", "cuda")
+DEVICES = ("cpu", "cuda", "fpga")
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 DEFAULT_PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 # Digits models take 8x8 inputs; --input-size sweeps only the ImageNet models.
@@ -28,6 +28,7 @@ class BackendSupport:
 
     precisions_by_device: dict[str, tuple[str, ...]]
     models: tuple[str, ...] = MODELS
+    max_batch: int | None = None
 
 
 # torch fp16 on CPU is left out: measured 915 ms vs 19 ms fp32 for resnet18 b1 (no fp16 CPU kernels).
@@ -47,8 +48,10 @@ BACKENDS: dict[str, BackendSupport] = {
     "tensorrt": BackendSupport(_ONNX_CUDA),
     "tensorrt-cudagraph": BackendSupport(_ONNX_CUDA),
     "trtexec": BackendSupport(_ONNX_CUDA),
+    # The INT8 MLP in Verilog, simulated (or a real board on --fpga-port); one sample per frame.
+    "fpga": BackendSupport({"fpga": ("int8",)}, models=("digits_mlp",), max_batch=1),
 }
-CPU_BACKENDS = ("torch", "onnxruntime")
+CPU_BACKENDS = ("torch", "onnxruntime", "fpga")
 GPU_BATCHES = (1, 8, 32, 128, 256)
 
 DEFAULT_BATCHES = (1, 8)
@@ -86,7 +89,7 @@ class Selection:
     models: tuple[str, ...] = MODELS
     backends: tuple[str, ...] = CPU_BACKENDS
     precisions: tuple[str, ...] = DEFAULT_PRECISIONS
-    devices: tuple[str, ...] = ("cpu",)
+    devices: tuple[str, ...] = ("cpu", "fpga")
     batches: tuple[int, ...] = DEFAULT_BATCHES
     input_sizes: tuple[int, ...] = DEFAULT_INPUT_SIZES
     extra: dict[str, object] = field(default_factory=dict, compare=False)
@@ -137,6 +140,8 @@ def combinations(selection: Selection) -> list[Combination]:
                     sizes = (NATIVE_INPUT_SIZES[model],) if model in NATIVE_INPUT_SIZES else selection.input_sizes
                     for size in sizes:
                         for batch in selection.batches:
+                            if support.max_batch is not None and batch > support.max_batch:
+                                continue
                             rows.append(Combination(model, backend, precision, device, batch, size))
     return rows
 
@@ -150,7 +155,7 @@ def all_precisions(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
 def parse_devices(text: str | None, cuda_present: bool) -> tuple[str, ...]:
     """`auto` (default): every device this machine has; otherwise an explicit list (may be skipped)."""
     if text is None or text.strip() in ("", "auto"):
-        return ("cpu", "cuda") if cuda_present else ("cpu",)
+        return ("cpu", "cuda", "fpga") if cuda_present else ("cpu", "fpga")
     return parse_names("--device", text, DEVICES, DEVICES)
 
 

@@ -20,7 +20,7 @@ from accel.timing import device_timer_for
 from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, SELECTION, THRESHOLDS, VALIDATION
 
 
-SEPARATELY_TESTED = ("trtexec",)  # backends with a test module of their own
+SEPARATELY_TESTED = ("trtexec", "fpga")  # backends with a test module of their own
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -33,7 +33,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         runs_here = combo.backend in wanted if wanted else combo.backend not in SEPARATELY_TESTED
         if not runs_here:
             continue
-        reason = skip_reason(combo)
+        on_board = combo.backend == "fpga" and metafunc.config.getoption("--fpga-port")
+        reason = None if on_board else skip_reason(combo)
         marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(combo, id=combo.test_id, marks=marks))
     if not params and wanted:

@@ -8,11 +8,12 @@ from accel.errors import UsageError
 def test_default_selection_is_the_cpu_matrix():
     selection = matrix.parse_selection()
     combos = matrix.combinations(selection)
-    # 5 models x (torch fp32/bf16 + onnxruntime fp32/fp16/int8) x batches 1, 8
-    assert len(combos) == 5 * 5 * 2
-    assert {c.device for c in combos} == {"cpu"}
+    # 5 models x (torch fp32/bf16 + onnxruntime fp32/fp16/int8) x batches 1, 8, plus the one FPGA row
+    assert len(combos) == 5 * 5 * 2 + 1
+    assert {c.device for c in combos} == {"cpu", "fpga"}
+    assert [c.test_id for c in combos if c.backend == "fpga"] == ["digits_mlp-fpga-int8-fpga-b1"]
     assert not any(c.backend == "torch" and c.precision == "fp16" for c in combos)  # pathological on CPU
-    assert {c.input_size for c in combos if c.model.startswith("digits")} == {8}
+    assert {c.input_size for c in combos if c.model.startswith("digits") and c.backend != "fpga"} == {8}
 
 
 def test_input_size_sweep_only_for_imagenet_models():
@@ -57,8 +58,8 @@ def test_bad_batches(text):
 
 def test_all_keyword_and_auto_device():
     assert matrix.parse_selection(models="all").models == matrix.MODELS
-    assert matrix.parse_selection(device="auto", cuda_present=True).devices == ("cpu", "cuda")
-    assert matrix.parse_selection(device=None, cuda_present=False).devices == ("cpu",)
+    assert matrix.parse_selection(device="auto", cuda_present=True).devices == ("cpu", "cuda", "fpga")
+    assert matrix.parse_selection(device=None, cuda_present=False).devices == ("cpu", "fpga")
 
 
 def test_cuda_rows_generated_and_skipped_without_gpu(monkeypatch):
