@@ -27,7 +27,7 @@ class TorchCompileRunner(TorchEagerRunner):
     def __init__(self, combo: Combination, module: torch.nn.Module, channels_last: bool = False, autotune: bool = False) -> None:
         super().__init__(combo, module, channels_last)
         self.mode = "max-autotune" if autotune else COMPILE_MODES[combo.backend]
-        self.compiled = torch.compile(self.module, mode=self.mode, dynamic=False, fullgraph=False)
+        self.forward = torch.compile(self.module, mode=self.mode, dynamic=False, fullgraph=False)
         self.compile_seconds: dict[int, float] = {}
 
     def _stream(self) -> torch.cuda.Stream | None:
@@ -48,13 +48,6 @@ class TorchCompileRunner(TorchEagerRunner):
                     self.synchronize()
             self.compile_seconds[size] = round(time.perf_counter() - started, 2)
         return inputs
-
-    def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
-        if self.transfers is None:
-            with torch.inference_mode():
-                return self.compiled(inputs)
-        with torch.cuda.stream(self.transfers.stream), torch.inference_mode():
-            return self.compiled(inputs)
 
     def download(self, outputs: torch.Tensor) -> np.ndarray:
         return super().download(outputs.clone())

@@ -30,6 +30,7 @@ class TorchEagerRunner(Runner):
         self.channels_last = channels_last
         module = module.to(device=self.device, dtype=self.dtype).eval()
         self.module = module.to(memory_format=torch.channels_last) if channels_last else module
+        self.forward = self.module  # what enqueue calls; torch.compile swaps in the compiled module
         self.transfers = CudaTransfers(self.device, self._stream()) if self.device.type == "cuda" else None
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # pick the fastest conv algorithm per shape (fixed shapes here)
@@ -53,9 +54,9 @@ class TorchEagerRunner(Runner):
     def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.transfers is None:
             with torch.inference_mode():
-                return self.module(inputs)
+                return self.forward(inputs)
         with torch.cuda.stream(self.transfers.stream), torch.inference_mode():
-            return self.module(inputs)
+            return self.forward(inputs)
 
     def synchronize(self) -> None:
         if self.transfers is not None:

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotb.utils import get_sim_time
 
 from accel.fpga_link import CMD_INFER, CMD_PING, FpgaLink, decode_frame, encode_frame, parse_inference
 from accel.int8_mlp import load_memh
-from uart_bfm import UartDriver, UartMonitor
+from uart_bfm import start_uart_dut
 
 CLKS = int(os.environ["ACCEL_CLKS_PER_BIT"])
 TIMEOUT_CLKS = int(os.environ["ACCEL_TIMEOUT_CLKS"])
@@ -24,15 +23,7 @@ BYTE_CLKS = 10 * CLKS
 
 
 async def start(dut):
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    dut.rx.value = 1
-    await ClockCycles(dut.clk, 5)
-    dut.rst.value = 0
-    await ClockCycles(dut.clk, 5)
-    monitor = UartMonitor(dut.clk, dut.tx, CLKS)
-    cocotb.start_soon(monitor.run())
-    return UartDriver(dut.clk, dut.rx, CLKS), monitor
+    return await start_uart_dut(dut, CLKS)
 
 
 def digits():

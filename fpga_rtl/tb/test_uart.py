@@ -4,23 +4,14 @@ import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
-from uart_bfm import UartDriver, UartMonitor
+from uart_bfm import start_uart_dut
 
 CLKS = int(os.environ["ACCEL_CLKS_PER_BIT"])
 
 
 async def setup(dut):
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    dut.rx.value = 1
-    await ClockCycles(dut.clk, 5)
-    dut.rst.value = 0
-    await ClockCycles(dut.clk, 5)
-    monitor = UartMonitor(dut.clk, dut.tx, CLKS)
-    cocotb.start_soon(monitor.run())
-    return UartDriver(dut.clk, dut.rx, CLKS), monitor
+    return await start_uart_dut(dut, CLKS)
 
 
 @cocotb.test()

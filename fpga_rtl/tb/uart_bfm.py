@@ -3,6 +3,8 @@ in clock cycles (CLKS_PER_BIT per bit, 8N1, LSB first)."""
 
 from __future__ import annotations
 
+import cocotb
+from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
 from cocotb.utils import get_sim_time
 
@@ -52,3 +54,16 @@ class UartMonitor:
             await ClockCycles(self.clk, self.clks)
             waited += self.clks
         return bytes(self.received[:count])
+
+
+async def start_uart_dut(dut, clks_per_bit: int) -> tuple[UartDriver, UartMonitor]:
+    """Clock (100 MHz), reset, and a driver on `rx` plus a running monitor on `tx`."""
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.rst.value = 1
+    dut.rx.value = 1
+    await ClockCycles(dut.clk, 5)
+    dut.rst.value = 0
+    await ClockCycles(dut.clk, 5)
+    monitor = UartMonitor(dut.clk, dut.tx, clks_per_bit)
+    cocotb.start_soon(monitor.run())
+    return UartDriver(dut.clk, dut.rx, clks_per_bit), monitor
