@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--models", help=f"comma list or 'all' of {', '.join(matrix.MODELS)} (default: all)")
     group.addoption("--backends", help=f"comma list of {', '.join(matrix.BACKENDS)} (default: all)")
     group.addoption("--precisions", help=f"comma list of {', '.join(matrix.PRECISIONS)} (default: all)")
-    group.addoption("--device", help="auto (default: every device present), cpu, cuda, or cpu,cuda")
+    group.addoption("--device", help="auto (default: cpu, cuda when present, fpga), or a comma list of cpu, cuda, fpga")
     group.addoption("--batch", help="comma list of batch sizes (default: 1,8)")
     group.addoption("--input-size", help="comma list of square input sizes (default: 224)")
     group.addoption("--weights", default="random", help="random (seeded + BatchNorm recalibrated, default) or pretrained")
