@@ -21,6 +21,7 @@ from accel import calibration, digits, export, models, quantize
 from accel.accuracy import Accuracy, accuracy
 from accel.augment import augmented_views
 from accel.cache import ArtifactCache, CacheEntry
+from accel.drift import measure_drift
 from accel.errors import ArtifactError
 from accel.images import EncodedImage, decode, image_source
 from accel.matrix import DEFAULT_INPUT_SIZE, native_input_size
@@ -232,9 +233,9 @@ class ArtifactStore:
             check=export.check_onnx,
         )  # fmt: skip
         workload = self.workload(model, input_size)
-        agreement = export.agreement(self.reference_logits(model, workload.input_size), _ort_cpu_logits(entry.path, workload.eval_inputs))
-        if agreement.cosine_min < FP16_MIN_COSINE:
-            raise ArtifactError(f"{model}: fp16 conversion broke the model: cosine_min {agreement.cosine_min:.5f} < {FP16_MIN_COSINE}")
+        drift = measure_drift(self.reference_logits(model, workload.input_size), _ort_cpu_logits(entry.path, workload.eval_inputs))
+        if drift.cosine_min < FP16_MIN_COSINE:
+            raise ArtifactError(f"{model}: fp16 conversion broke the model: cosine_min {drift.cosine_min:.5f} < {FP16_MIN_COSINE}")
         return entry
 
     def calibration_entry(self, model: str, input_size: int | None = None) -> CacheEntry:

@@ -6,7 +6,7 @@ from accel.artifacts import ArtifactStore
 from accel.cache import ArtifactCache
 from accel.runners.onnxruntime import session_options
 from accel.stats import Stats
-from accel.timing import now_ns
+from accel.timing import time_calls
 
 
 def bare_onnxruntime_loop(model: str, batch: int, iters: int, warmup: int, threads: int | None) -> Stats:
@@ -18,11 +18,4 @@ def bare_onnxruntime_loop(model: str, batch: int, iters: int, warmup: int, threa
         str(store.onnx_path(model)), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
     )
     feed = {session.get_inputs()[0].name: store.workload(model).batch_of(batch)}
-    for _ in range(warmup):
-        session.run(None, feed)
-    samples = []
-    for _ in range(iters):
-        start = now_ns()
-        session.run(None, feed)
-        samples.append((now_ns() - start) * 1e-9)
-    return Stats(samples)
+    return Stats(time_calls(lambda: session.run(None, feed), iters, warmup))

@@ -13,18 +13,12 @@ from accel.matrix import Combination
 from accel.quality import assess
 from accel.runners.onnxruntime import OnnxRuntimeRunner
 from accel.stats import Stats
-from accel.timing import RoundPolicy, now_ns
+from accel.timing import time_calls
 
 
 def time_p50_ms(runner: OnnxRuntimeRunner, batch, rounds: int = 100) -> float:
     inputs = runner.upload(batch)
-    RoundPolicy(warmup=10, rounds=1).warm_up(lambda: runner.infer(inputs))
-    samples = []
-    for _ in range(rounds):
-        start = now_ns()
-        runner.infer(inputs)
-        samples.append((now_ns() - start) * 1e-9)
-    return Stats(samples).p50
+    return Stats(time_calls(lambda: runner.infer(inputs), rounds, warmup=10)).p50
 
 
 def compare(models: Sequence[str], methods: Sequence[str] = CALIB_METHODS, calib_size: int = 256) -> list[dict]:

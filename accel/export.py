@@ -11,12 +11,12 @@ import contextlib
 import io
 import logging
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from accel.drift import Drift, measure_drift
 from accel.errors import ArtifactError
 
 INPUT_NAME = "input"
@@ -24,14 +24,6 @@ OUTPUT_NAME = "logits"
 OPSET = 18
 EXPORTER = "dynamo"
 MAX_DYNAMIC_BATCH = 4096
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """How closely two sets of logits agree."""
-
-    cosine_min: float
-    max_abs: float
 
 
 def export_onnx(model: torch.nn.Module, input_shape: tuple[int, ...], path: Path) -> None:
@@ -66,21 +58,12 @@ def check_onnx(path: Path) -> None:
         raise ArtifactError(f"{path}: onnx.checker rejected the model: {exc}") from exc
 
 
-def agreement(reference: np.ndarray, candidate: np.ndarray) -> Agreement:
-    """Minimum per-row cosine similarity and maximum absolute difference."""
-    ref = reference.reshape(len(reference), -1).astype(np.float64)
-    cand = candidate.reshape(len(candidate), -1).astype(np.float64)
-    norms = np.linalg.norm(ref, axis=1) * np.linalg.norm(cand, axis=1)
-    cosine = np.where(norms > 0, (ref * cand).sum(axis=1) / np.where(norms > 0, norms, 1), 0.0)
-    return Agreement(float(cosine.min()), float(np.abs(ref - cand).max()))
-
-
 def validate_export(
     reference: np.ndarray, exported: np.ndarray, name: str, min_cosine: float = 0.9999, rel_tol: float = 1e-3
-) -> Agreement:
+) -> Drift:
     """Fail unless exported logits match PyTorch's: cosine >= min_cosine and max-abs within
     rel_tol x (1 + max |reference|) (the bound scales with the logits' magnitude)."""
-    result = agreement(reference, exported)
+    result = measure_drift(reference, exported)
     bound = rel_tol * (1.0 + float(np.abs(reference).max()))
     if result.cosine_min < min_cosine or result.max_abs > bound:
         raise ArtifactError(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from accel.errors import UsageError
+from accel.errors import UsageError, invalid_choice
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 ON_BAD_IMAGE = ("fail", "skip")
@@ -72,10 +72,15 @@ def decode(image: EncodedImage) -> Image.Image:
         raise ImageDecodeError(f"cannot decode image {image.name!r}: {exc}") from exc
 
 
+def validate_on_bad_image(value: str) -> str:
+    if value not in ON_BAD_IMAGE:
+        raise invalid_choice("--on-bad-image", value, ON_BAD_IMAGE)
+    return value
+
+
 def load_images(paths: Sequence[Path], on_bad_image: str = "fail") -> list[EncodedImage]:
     """Read and test-decode every file; a bad one fails or is skipped (with a warning) as asked."""
-    if on_bad_image not in ON_BAD_IMAGE:
-        raise UsageError(f"`--on-bad-image` must be one of {', '.join(ON_BAD_IMAGE)}; got {on_bad_image!r}")
+    validate_on_bad_image(on_bad_image)
     images, skipped = [], []
     for path in paths:
         image = EncodedImage(str(path), path.read_bytes())

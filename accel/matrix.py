@@ -7,7 +7,7 @@ with the reason from `accel.availability`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from accel.errors import UsageError, invalid_choice
@@ -31,7 +31,8 @@ class BackendSupport:
     max_batch: int | None = None
 
 
-# torch fp16 on CPU is left out: measured 915 ms vs 19 ms fp32 for resnet18 b1 (no fp16 CPU kernels).
+# torch fp16 on CPU is left out: resnet18 b1 took 957 ms vs 17.9 ms fp32 (no fp16 CPU kernels;
+# docs/results/probes/torch_cpu_half.json).
 # "-cudagraph" backends replay one captured CUDA graph per round (batch-1 GPU work is bound by
 # kernel launches); "trtexec" times NVIDIA's CLI instead of the Python runtime.
 _TORCH_CUDA = {"cuda": ("fp32", "fp16", "bf16")}
@@ -145,11 +146,6 @@ def combinations(selection: Selection) -> list[Combination]:
                             rows.append(Combination(model, backend, precision, device, batch, size))
     return rows
 
-
-def all_precisions(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
-    """Every precision some backend supports, in canonical order."""
-    seen = {p for b in backends for ps in BACKENDS[b].precisions_by_device.values() for p in ps}
-    return tuple(p for p in PRECISIONS if p in seen)
 
 
 def parse_devices(text: str | None, cuda_present: bool) -> tuple[str, ...]:

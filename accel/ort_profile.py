@@ -18,8 +18,9 @@ import numpy as np
 from accel.export import INPUT_NAME
 
 
-def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs: int = 50, threads: int | None = None) -> dict[str, float]:
-    """Mean milliseconds per run spent in each operator type (kernel time, all nodes of that type)."""
+def kernel_events(onnx_path: str | Path, feed: dict[str, np.ndarray], providers: list, runs: int = 1,
+                  threads: int | None = None) -> list[dict]:  # fmt: skip
+    """The per-node kernel events of `runs` profiled runs (each has op_name, provider, dur in µs)."""
     import onnxruntime
 
     from accel.runners.onnxruntime import session_options
@@ -28,14 +29,18 @@ def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs:
     options.enable_profiling = True
     with tempfile.TemporaryDirectory() as tmp:
         options.profile_file_prefix = os.path.join(tmp, "ort")
-        session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=providers)
         for _ in range(runs):
             session.run(None, feed)
         events = json.loads(Path(session.end_profiling()).read_text())
+    return [e for e in events if e.get("cat") == "Node" and e.get("name", "").endswith("_kernel_time")]
+
+
+def profile_by_op_type(onnx_path: str | Path, feed: dict[str, np.ndarray], runs: int = 50, threads: int | None = None) -> dict[str, float]:
+    """Mean milliseconds per run spent in each operator type (kernel time, all nodes of that type)."""
     totals: dict[str, float] = defaultdict(float)
-    for event in events:
-        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
-            totals[event["args"]["op_name"]] += event["dur"] / 1000.0 / runs
+    for event in kernel_events(onnx_path, feed, ["CPUExecutionProvider"], runs, threads):
+        totals[event["args"]["op_name"]] += event["dur"] / 1000.0 / runs
     return dict(sorted(totals.items(), key=lambda item: -item[1]))
 
 
@@ -53,18 +58,8 @@ def node_placement(onnx_path: str | Path, sample_shape: tuple[int, ...], provide
 
 
 def _node_placement(onnx_path: str | Path, feed: dict[str, np.ndarray], providers: list) -> dict[str, Counter]:
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.enable_profiling = True
-    with tempfile.TemporaryDirectory() as tmp:
-        options.profile_file_prefix = os.path.join(tmp, "placement")
-        session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=providers)
-        session.run(None, feed)
-        events = json.loads(Path(session.end_profiling()).read_text())
     placement: dict[str, Counter] = defaultdict(Counter)
-    for event in events:
-        args = event.get("args", {})
-        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time") and "provider" in args:
-            placement[args["provider"]][args["op_name"]] += 1
+    for event in kernel_events(onnx_path, feed, providers):
+        if "provider" in event.get("args", {}):
+            placement[event["args"]["provider"]][event["args"]["op_name"]] += 1
     return dict(placement)

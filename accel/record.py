@@ -8,7 +8,6 @@ from accel.matrix import Combination
 from accel.memory import PeakMemory
 from accel.stats import Stats
 
-IDENTITY_FIELDS = ("model", "backend", "precision", "device", "batch")
 BREAKDOWN_FIELDS = ("p50", "p99")
 
 

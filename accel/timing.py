@@ -19,6 +19,18 @@ def perf_counter_seconds() -> float:
     return time.perf_counter_ns() * 1e-9
 
 
+def time_calls(target: Callable[[], object], iterations: int, warmup: int) -> list[float]:
+    """Per-call durations in seconds of a plain loop (outside pytest): warmup calls excluded."""
+    for _ in range(warmup):
+        target()
+    samples = []
+    for _ in range(iterations):
+        start = now_ns()
+        target()
+        samples.append((now_ns() - start) * 1e-9)
+    return samples
+
+
 @dataclass(frozen=True)
 class RoundPolicy:
     """How many rounds to run: warmup first (excluded), then a time budget within bounds."""

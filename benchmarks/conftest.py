@@ -129,7 +129,19 @@ def device_timer(runner: Runner, pytestconfig: pytest.Config):
 
 
 @pytest.fixture
-def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
+def save_record(benchmark, pytestconfig: pytest.Config) -> Callable[[dict], dict]:
+    """Store a record in the benchmark's extra_info and in the session's results table."""
+
+    def save(record: dict) -> dict:
+        benchmark.extra_info.update(record)
+        pytestconfig.stash[RECORDS].append(record)
+        return record
+
+    return save
+
+
+@pytest.fixture
+def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore, save_record):
     """measure(combo, kind, target, notes, ...): warm up, time with pedantic, store the record."""
     policy = pytestconfig.stash[ROUND_POLICY]
 
@@ -163,8 +175,6 @@ def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore):
         on_device = device_samples(rounds) if device_samples else None
         if on_device:
             record["device_latency_ms"] = Stats(on_device).as_dict()
-        benchmark.extra_info.update(record)
-        pytestconfig.stash[RECORDS].append(record)
-        return record
+        return save_record(record)
 
     return run

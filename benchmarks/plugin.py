@@ -13,10 +13,10 @@ import pytest
 
 import accel
 from accel import matrix, models
-from accel.errors import UsageError
+from accel.errors import UsageError, invalid_choice
 from accel.accuracy import image_folder
 from accel.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
-from accel.images import ON_BAD_IMAGE, find_images
+from accel.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
 from accel.runners import RunnerOptions
 from accel.tensorrt_engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
 from accel.thresholds import load_thresholds
@@ -81,8 +81,7 @@ def _parse_options(config: pytest.Config) -> None:
     models.validate_policy(option("--weights"))
     if option("--images"):
         find_images(option("--images"))  # a missing or empty folder is a usage error, before any build
-    if option("--on-bad-image") not in ON_BAD_IMAGE:
-        raise UsageError(f"`--on-bad-image` must be one of {', '.join(ON_BAD_IMAGE)}; got {option('--on-bad-image')!r}")
+    validate_on_bad_image(option("--on-bad-image"))
     if option("--threads") is not None and option("--threads") < 1:
         raise UsageError(f"`--threads` must be >= 1; got {option('--threads')}")
     if option("--rounds") is not None and option("--rounds") < 1:
@@ -97,9 +96,9 @@ def _parse_options(config: pytest.Config) -> None:
             raise UsageError(f"`--val-limit` must be >= 1; got {option('--val-limit')}")
         config.stash[VALIDATION] = LabelledFiles(*image_folder(option("--val-dir"), option("--val-limit")))
     if option("--channels-last") not in CHANNELS_LAST:
-        raise UsageError(f"`--channels-last` must be one of {', '.join(CHANNELS_LAST)}; got {option('--channels-last')!r}")
+        raise invalid_choice("--channels-last", option("--channels-last"), CHANNELS_LAST)
     if option("--trt-mode") not in TRT_MODES:
-        raise UsageError(f"`--trt-mode` must be one of {', '.join(TRT_MODES)}; got {option('--trt-mode')!r}")
+        raise invalid_choice("--trt-mode", option("--trt-mode"), TRT_MODES)
     config.stash[RUNNER_OPTIONS] = RunnerOptions(
         threads=option("--threads"),
         channels_last=option("--channels-last"),

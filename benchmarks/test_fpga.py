@@ -16,14 +16,13 @@ from accel.fpga_sim import simulate_offload
 from accel.latency_budget import Link, offload_budget
 from accel.memory import PeakMemory
 from accel.record import benchmark_record
-from benchmarks.plugin import RECORDS
 
 COMBO_BACKENDS = ("fpga",)
 SIMULATED_DIGITS = 3
 MODEL_TOLERANCE = 0.05
 
 
-def test_fpga_offload(combo, benchmark, pytestconfig, store, tmp_path):
+def test_fpga_offload(combo, benchmark, pytestconfig, store, tmp_path, save_record):
     clock_hz = pytestconfig.getoption("--fpga-clock-mhz") * 1e6
     baud = pytestconfig.getoption("--fpga-baud")
     port = pytestconfig.getoption("--fpga-port")
@@ -48,9 +47,7 @@ def test_fpga_offload(combo, benchmark, pytestconfig, store, tmp_path):
         assert abs(predicted - measured) / measured < MODEL_TOLERANCE, (
             f"budget model {predicted * 1e3:.4f} ms vs simulated {measured * 1e3:.4f} ms: more than 5% apart"
         )
-    record = benchmark_record(combo, "inference", store.weights_label(combo.model), samples, notes, PeakMemory(), 0)
-    benchmark.extra_info.update(record)
-    pytestconfig.stash[RECORDS].append(record)
+    save_record(benchmark_record(combo, "inference", store.weights_label(combo.model), samples, notes, PeakMemory(), 0))
 
 
 def _board_samples(port: str, baud: int, benchmark) -> tuple[list[float], dict]:

@@ -11,14 +11,14 @@ from accel.memory import PeakMemory
 from accel.record import benchmark_record
 from accel.trtexec import record_fields
 from accel.trtexec_run import trtexec_row
-from benchmarks.plugin import RECORDS, RUNNER_OPTIONS
+from benchmarks.plugin import RUNNER_OPTIONS
 
 COMBO_BACKENDS = ("trtexec",)
 TRTEXEC_WARMUP_MS = 500
 TRTEXEC_ITERATIONS = 1000
 
 
-def test_trtexec(combo: Combination, store, benchmark, pytestconfig):
+def test_trtexec(combo: Combination, store, benchmark, pytestconfig, save_record):
     options = pytestconfig.stash[RUNNER_OPTIONS].trt_builder
     result = {}
 
@@ -31,6 +31,5 @@ def test_trtexec(combo: Combination, store, benchmark, pytestconfig):
     record = benchmark_record(combo, "inference", store.weights_label(combo.model), [fields["latency_ms"]["p50"] * 1e-3],
                               {"engine": "trtexec", "command": " ".join(result["command"])}, memory, 0)  # fmt: skip
     record.update(fields)
-    benchmark.extra_info.update(record)
-    pytestconfig.stash[RECORDS].append(record)
+    save_record(record)
     assert record["latency_ms"]["p50"] > 0

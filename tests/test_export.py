@@ -6,10 +6,12 @@ from accel import export
 from accel.errors import ArtifactError
 
 
-def test_agreement_hand_computed():
+def test_export_check_uses_drift_metrics_hand_computed():
+    from accel.drift import measure_drift
+
     reference = np.array([[1.0, 0.0], [0.0, 2.0]])
     candidate = np.array([[1.0, 1.0], [0.0, 2.0]])
-    result = export.agreement(reference, candidate)
+    result = measure_drift(reference, candidate)
     assert result.cosine_min == pytest.approx(1 / np.sqrt(2))
     assert result.max_abs == pytest.approx(1.0)
 
