@@ -9,7 +9,7 @@ from accel.errors import AccelError
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from accel.report import markdown_table, records_from_json
+    from accel.measure.report import markdown_table, records_from_json
 
     records = [record for path in args.json for record in records_from_json(path)]
     if not records:
@@ -20,7 +20,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_bare_ort(args: argparse.Namespace) -> int:
-    from accel.baseline import bare_onnxruntime_loop
+    from accel.tools.bare_ort import bare_onnxruntime_loop
 
     result = bare_onnxruntime_loop(args.model, args.batch, args.iters, args.warmup, args.threads)
     print(f"bare InferenceSession.run loop: {args.model} b{args.batch}: p50 {result.p50:.3f} ms, p99 {result.p99:.3f} ms (n={result.n})")
@@ -32,9 +32,9 @@ def cmd_compare_calibration(args: argparse.Namespace) -> int:
     import platform
     from pathlib import Path
 
-    from accel.calib_compare import compare, markdown
+    from accel.tools.compare_calibration import compare, markdown
     from accel.matrix import MODELS, parse_names
-    from accel.sysinfo import collect
+    from accel.measure.sysinfo import collect
 
     models = parse_names("--models", args.models, MODELS, MODELS)
     rows = compare(models, calib_size=args.calib_size)
@@ -50,11 +50,11 @@ def cmd_compare_calibration(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_ort(args: argparse.Namespace) -> int:
-    from accel.artifacts import ArtifactStore
-    from accel.cache import ArtifactCache
-    from accel.export import INPUT_NAME
-    from accel.ort_profile import profile_by_op_type
-    from accel.quantize import recipe_for
+    from accel.artifacts.store import ArtifactStore
+    from accel.artifacts.cache import ArtifactCache
+    from accel.artifacts.export import INPUT_NAME
+    from accel.backends.onnxruntime.profiler import profile_by_op_type
+    from accel.artifacts.quantize import recipe_for
 
     store = ArtifactStore(ArtifactCache())
     recipe = (args.recipe or recipe_for("onnxruntime", "cpu")) if args.precision == "int8" else None
@@ -68,9 +68,9 @@ def cmd_profile_ort(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_torch(args: argparse.Namespace) -> int:
-    from accel.artifacts import ArtifactStore
-    from accel.cache import ArtifactCache
-    from accel.torch_profile import kernel_table
+    from accel.artifacts.store import ArtifactStore
+    from accel.artifacts.cache import ArtifactCache
+    from accel.tools.profile_torch import kernel_table
 
     store = ArtifactStore(ArtifactCache())
     print(f"{args.model} torch {args.precision} b{args.batch} {'cuda-graph' if args.cuda_graph else 'eager'}: 20 inferences")
@@ -81,7 +81,7 @@ def cmd_profile_torch(args: argparse.Namespace) -> int:
 def cmd_budget(args: argparse.Namespace) -> int:
     import json
 
-    from accel.latency_budget import Link, default_links, markdown, offload_budget, plot, sweep
+    from accel.fpga.budget import Link, default_links, markdown, offload_budget, plot, sweep
 
     clock_hz = args.clock_mhz * 1e6
     host_s = args.host_ms * 1e-3
@@ -108,9 +108,9 @@ def cmd_fpga_report(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from accel.fpga_sim import first_available_simulator, prepare_mlp_files, run_testbench, simulate_offload
-    from accel.latency_budget import Link, default_links, markdown, offload_budget, plot, sweep
-    from accel.sysinfo import collect
+    from accel.fpga.sim import first_available_simulator, prepare_mlp_files, run_testbench, simulate_offload
+    from accel.fpga.budget import Link, default_links, markdown, offload_budget, plot, sweep
+    from accel.measure.sysinfo import collect
 
     simulator, reason = first_available_simulator()
     if simulator is None:

@@ -2,7 +2,7 @@
 
 Pytest parametrization is derived from it. A combination absent here is never generated
 (TensorRT on CPU); one present but not runnable on this machine is generated and skipped
-with the reason from `accel.availability`.
+with the reason from `accel.backends.availability`.
 """
 
 from __future__ import annotations

@@ -7,16 +7,16 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pytest
 
-from accel.artifacts import ArtifactStore
-from accel.availability import skip_reason
-from accel.cache import ArtifactCache
+from accel.artifacts.store import ArtifactStore
+from accel.backends.availability import skip_reason
+from accel.artifacts.cache import ArtifactCache
 from accel.matrix import Combination, combinations
-from accel.memory import PeakMemory
-from accel.quality import Quality, assess, enforce
-from accel.record import benchmark_record
-from accel.runners import Runner, create_runner, runner_key
-from accel.stats import Stats
-from accel.timing import device_timer_for
+from accel.measure.memory import PeakMemory
+from accel.quality.gates import Quality, assess, enforce
+from accel.measure.record import benchmark_record
+from accel.backends.registry import Runner, create_runner, runner_key
+from accel.measure.stats import Stats
+from accel.measure.timing import device_timer_for
 from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, SELECTION, THRESHOLDS, VALIDATION
 
 

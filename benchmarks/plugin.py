@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 import accel
-from accel import matrix, models
+from accel import matrix
+from accel.zoo import models
 from accel.errors import UsageError, invalid_choice
-from accel.accuracy import image_folder
-from accel.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
-from accel.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
-from accel.runners import RunnerOptions
-from accel.tensorrt_engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
-from accel.thresholds import load_thresholds
-from accel.workloads import LabelledFiles
-from accel.timing import RoundPolicy
+from accel.quality.accuracy import image_folder
+from accel.artifacts.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
+from accel.inputs.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
+from accel.backends.registry import RunnerOptions
+from accel.backends.tensorrt.engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
+from accel.quality.thresholds import load_thresholds
+from accel.inputs.workloads import LabelledFiles
+from accel.measure.timing import RoundPolicy
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("drift_thresholds.toml")
 CHANNELS_LAST = ("auto", "on", "off")
@@ -65,7 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _parse_options(config: pytest.Config) -> None:
-    from accel.availability import cuda_available
+    from accel.backends.availability import cuda_available
 
     option = config.getoption
     device_auto = (option("--device") or "auto").strip() == "auto"
@@ -120,7 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
-    from accel.sysinfo import collect
+    from accel.measure.sysinfo import collect
 
     machine_info.update(collect())
 
@@ -146,7 +147,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     records = config.stash.get(RECORDS, [])
     if not records:
         return
-    from accel.report import markdown_table
+    from accel.measure.report import markdown_table
 
     table = markdown_table(records)
     terminalreporter.write_sep("=", "inference results (p50/p99 per round, warmup excluded)")

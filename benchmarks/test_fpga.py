@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from accel.fpga_sim import simulate_offload
-from accel.latency_budget import Link, offload_budget
-from accel.memory import PeakMemory
-from accel.record import benchmark_record
+from accel.fpga.sim import simulate_offload
+from accel.fpga.budget import Link, offload_budget
+from accel.measure.memory import PeakMemory
+from accel.measure.record import benchmark_record
 
 COMBO_BACKENDS = ("fpga",)
 SIMULATED_DIGITS = 3
@@ -53,11 +53,11 @@ def test_fpga_offload(combo, benchmark, pytestconfig, store, tmp_path, save_reco
 def _board_samples(port: str, baud: int, benchmark) -> tuple[list[float], dict]:
     import serial
 
-    from accel import digits
-    from accel.fpga_link import FpgaLink
-    from accel.int8_mlp import quantize_pixels
+    from accel.inputs import digits_data
+    from accel.fpga.link import FpgaLink
+    from accel.fpga.int8_mlp import quantize_pixels
 
-    inputs = quantize_pixels(digits.digits_split().test_pixels)
+    inputs = quantize_pixels(digits_data.digits_split().test_pixels)
     with serial.Serial(port, baud, timeout=2) as handle:
         link = FpgaLink(handle)
         link.ping()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from accel.pipeline import EndToEnd
+from accel.measure.end_to_end import EndToEnd
 
 
 def test_inference(combo, runner, quality, store, measure, device_timer):

@@ -7,10 +7,10 @@ the exact commands are recorded. pytest-benchmark times the whole trtexec call a
 from __future__ import annotations
 
 from accel.matrix import Combination
-from accel.memory import PeakMemory
-from accel.record import benchmark_record
-from accel.trtexec import record_fields
-from accel.trtexec_run import trtexec_row
+from accel.measure.memory import PeakMemory
+from accel.measure.record import benchmark_record
+from accel.backends.tensorrt.trtexec_log import record_fields
+from accel.backends.tensorrt.trtexec import trtexec_row
 from benchmarks.plugin import RUNNER_OPTIONS
 
 COMBO_BACKENDS = ("trtexec",)

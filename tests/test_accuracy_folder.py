@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from accel.accuracy import image_folder
+from accel.quality.accuracy import image_folder
 from accel.errors import UsageError
 
 

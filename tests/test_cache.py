@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from accel.cache import META_NAME, ArtifactCache, CacheRebuildWarning, cache_key
+from accel.artifacts.cache import META_NAME, ArtifactCache, CacheRebuildWarning, cache_key
 
 
 def write_payload(payload: bytes):

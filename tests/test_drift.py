@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from accel.accuracy import Accuracy, accuracy, gate_accuracy
-from accel.drift import DriftGateError, DriftThreshold, gate, measure_drift
+from accel.quality.accuracy import Accuracy, accuracy, gate_accuracy
+from accel.quality.drift import DriftGateError, DriftThreshold, gate, measure_drift
 
 
 def test_drift_hand_computed():

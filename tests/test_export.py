@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from accel import export
+from accel.artifacts import export
 from accel.errors import ArtifactError
 
 
 def test_export_check_uses_drift_metrics_hand_computed():
-    from accel.drift import measure_drift
+    from accel.quality.drift import measure_drift
 
     reference = np.array([[1.0, 0.0], [0.0, 2.0]])
     candidate = np.array([[1.0, 1.0], [0.0, 2.0]])

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from accel.errors import UsageError
-from accel.fixedpoint import QFormat, multiplier_and_shift, requantize, rounding_shift_right, saturate, saturating_add, saturating_mul
+from accel.fpga.fixedpoint import QFormat, multiplier_and_shift, requantize, rounding_shift_right, saturate, saturating_add, saturating_mul
 
 
 def test_rounding_is_half_up_including_negative_ties():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import serial
 
-from accel.fpga_link import (
+from accel.fpga.link import (
     CMD_INFER, ChecksumError, DeviceError, FpgaLink, LinkError, LinkTimeout, decode_frame, encode_frame, parse_inference,
 )  # fmt: skip
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from accel.fpga_sim import SIMULATORS, TB_DIR, prepare_mlp_files, run_testbench, simulator_missing_reason
+from accel.fpga.sim import SIMULATORS, TB_DIR, prepare_mlp_files, run_testbench, simulator_missing_reason
 
 pytestmark = pytest.mark.slow
 

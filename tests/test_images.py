@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from accel.errors import UsageError
-from accel.images import ImageDecodeError, find_images, image_source
+from accel.inputs.images import ImageDecodeError, find_images, image_source
 
 
 def save_photo(path, size=(64, 48)):

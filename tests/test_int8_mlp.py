@@ -1,11 +1,12 @@
 import numpy as np
 
-from accel import digits
-from accel.int8_mlp import export_memh, from_float, load_memh, quantize_pixels
+from accel.zoo import digits
+from accel.inputs import digits_data
+from accel.fpga.int8_mlp import export_memh, from_float, load_memh, quantize_pixels
 
 
 def test_quantized_mlp_keeps_accuracy_and_round_trips_through_memh(tmp_path):
-    split = digits.digits_split()
+    split = digits_data.digits_split()
     net = digits.train("digits_mlp")
     mlp = from_float(net, split.train_pixels)
     x = quantize_pixels(split.test_pixels)
@@ -13,7 +14,7 @@ def test_quantized_mlp_keeps_accuracy_and_round_trips_through_memh(tmp_path):
     import torch
 
     with torch.no_grad():
-        float_top1 = (net(torch.from_numpy(digits.preprocess_digits(split.test_pixels, "digits_mlp"))).numpy().argmax(1) == split.test_labels).mean()
+        float_top1 = (net(torch.from_numpy(digits_data.preprocess_digits(split.test_pixels, "digits_mlp"))).numpy().argmax(1) == split.test_labels).mean()
     int8_top1 = (classes == split.test_labels).mean()
     assert int8_top1 >= 0.99 * float_top1
     assert logits.dtype == np.int64 and np.abs(logits).max() < 2**31

@@ -1,7 +1,7 @@
 import pytest
 
 from accel.errors import UsageError
-from accel.latency_budget import Link, amdahl_bound, offload_budget, sweep
+from accel.fpga.budget import Link, amdahl_bound, offload_budget, sweep
 
 
 def test_uart_budget_hand_computed():

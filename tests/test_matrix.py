@@ -1,7 +1,7 @@
 import pytest
 
 from accel import matrix
-from accel.availability import skip_reason
+from accel.backends.availability import skip_reason
 from accel.errors import UsageError
 
 
@@ -63,7 +63,7 @@ def test_all_keyword_and_auto_device():
 
 
 def test_cuda_rows_generated_and_skipped_without_gpu(monkeypatch):
-    import accel.availability as availability
+    import accel.backends.availability as availability
 
     monkeypatch.setattr(availability, "cuda_available", lambda: False)
     combos = matrix.combinations(matrix.parse_selection(device="cuda", models="resnet18"))

@@ -1,6 +1,6 @@
 import numpy as np
 
-from accel.memory import PeakMemory, peak_rss_mb
+from accel.measure.memory import PeakMemory, peak_rss_mb
 
 
 def test_peak_is_scoped_to_the_block():

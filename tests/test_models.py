@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from accel import models
+from accel.zoo import models
 from accel.errors import DegenerateModelError, UsageError
 
 

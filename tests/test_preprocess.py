@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from accel.images import decode, image_source
-from accel.preprocess import preprocess_batch, preprocess_image, softmax, top_k
+from accel.inputs.images import decode, image_source
+from accel.inputs.preprocess import preprocess_batch, preprocess_image, softmax, top_k
 
 
 @pytest.fixture(scope="module")

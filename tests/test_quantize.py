@@ -4,7 +4,7 @@ import numpy as np
 import onnx
 import pytest
 
-from accel import quantize
+from accel.artifacts import quantize
 from accel.artifacts import ArtifactStore
 from accel.cache import ArtifactCache
 from accel.calibration import check_calibration_set

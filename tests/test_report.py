@@ -3,7 +3,7 @@ import json
 import pytest
 
 from accel.errors import UsageError
-from accel.report import HEADER, markdown_table, records_from_json
+from accel.measure.report import HEADER, markdown_table, records_from_json
 
 
 def record(**overrides):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from accel.stats import LATENCY_FIELDS, Stats
+from accel.measure.stats import LATENCY_FIELDS, Stats
 
 
 def test_hand_computed_values():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from accel.report import records_from_json
+from accel.measure.report import records_from_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = {"model", "backend", "precision", "device", "batch", "weights", "notes", "latency_ms", "throughput_ips", "peak_rss_mb", "gpu_peak_mb"}

@@ -3,7 +3,7 @@
 import pytest
 
 from accel.errors import UsageError
-from accel.tensorrt_engine import BuilderOptions, build_plan, engine_cache_fields
+from accel.backends.tensorrt.engine import BuilderOptions, build_plan, engine_cache_fields
 
 
 @pytest.mark.parametrize("version", ["10.3.0", "11.0.1"])
@@ -61,13 +61,13 @@ def fields(**overrides):
     ],
 )
 def test_every_build_input_changes_the_engine_key(change):
-    from accel.cache import cache_key
+    from accel.artifacts.cache import cache_key
 
     assert cache_key(fields(**change)) != cache_key(fields())
 
 
 def test_calibration_hash_matters_only_for_the_implicit_path():
-    from accel.cache import cache_key
+    from accel.artifacts.cache import cache_key
 
     assert cache_key(fields(calibration_sha256="x")) == cache_key(fields(calibration_sha256="y"))
     implicit = build_plan("int8", "implicit-int8", "10.3.0")

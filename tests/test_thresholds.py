@@ -4,7 +4,7 @@ import pytest
 
 from accel.errors import UsageError
 from accel.matrix import MODELS, PRECISIONS
-from accel.thresholds import load_thresholds
+from accel.quality.thresholds import load_thresholds
 
 CHECKED_IN = Path(__file__).resolve().parents[1] / "benchmarks" / "drift_thresholds.toml"
 

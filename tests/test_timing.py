@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from accel.timing import RoundPolicy, perf_counter_seconds
+from accel.measure.timing import RoundPolicy, perf_counter_seconds
 
 
 def test_perf_counter_seconds_is_perf_counter_ns_in_seconds():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accel.trtexec import TrtexecLogError, benchmark_command, build_command, parse_log, record_fields
+from accel.backends.tensorrt.trtexec_log import TrtexecLogError, benchmark_command, build_command, parse_log, record_fields
 
 TRT_84 = """\
 [09/11/2022-22:54:32] [I] === Performance summary ===

@@ -10,7 +10,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from accel.int8_mlp import load_memh
+from accel.fpga.int8_mlp import load_memh
 
 LIMIT = int(os.environ.get("ACCEL_DIGITS_LIMIT", "0")) or None
 

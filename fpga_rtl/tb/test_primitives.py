@@ -1,4 +1,4 @@
-"""Fixed-point primitives against accel.fixedpoint: exhaustive int8 x int8 multiply-accumulate and
+"""Fixed-point primitives against accel.fpga.fixedpoint: exhaustive int8 x int8 multiply-accumulate and
 int16 -> int8 saturation, the requantizer on a large random set plus every edge case."""
 
 import random
@@ -7,7 +7,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
-from accel.fixedpoint import INT32_MAX, INT32_MIN, requantize, saturate
+from accel.fpga.fixedpoint import INT32_MAX, INT32_MIN, requantize, saturate
 
 
 async def settle():

@@ -13,8 +13,8 @@ import numpy as np
 from cocotb.triggers import ClockCycles
 from cocotb.utils import get_sim_time
 
-from accel.fpga_link import CMD_INFER, CMD_PING, FpgaLink, decode_frame, encode_frame, parse_inference
-from accel.int8_mlp import load_memh
+from accel.fpga.link import CMD_INFER, CMD_PING, FpgaLink, decode_frame, encode_frame, parse_inference
+from accel.fpga.int8_mlp import load_memh
 from uart_bfm import start_uart_dut
 
 CLKS = int(os.environ["ACCEL_CLKS_PER_BIT"])

@@ -1,0 +1,1 @@
+"""Backends: the Runner interface, the registry, and one folder per runtime."""

@@ -1,0 +1,1 @@
+"""ONNX Runtime backends: CPU provider, CUDA provider with IOBinding (+ CUDA graph)."""

@@ -1,0 +1,187 @@
+"""ONNX Runtime runners: CPUExecutionProvider with numpy inputs; CUDAExecutionProvider with
+IOBinding on device buffers (no host copies inside the timed inference), optionally replaying a
+captured CUDA graph (`enable_cuda_graph`).
+
+On CUDA the session runs on the runner's torch stream (`user_compute_stream`) so CUDA events can
+bracket its work, and node placement is read from one profiled run: any node that fell back to
+the CPU provider is reported in the row's notes and as a warning, never benchmarked silently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from accel.artifacts.export import INPUT_NAME
+from accel.matrix import Combination
+from accel.backends.base import Runner
+
+CUDNN_CONV_ALGO_SEARCH = "EXHAUSTIVE"
+# Shape arithmetic that ORT keeps on the CPU by design; its placement there costs nothing.
+CPU_BY_DESIGN = {"Shape", "Gather", "Unsqueeze", "Concat", "Squeeze", "Slice", "ConstantOfShape", "Cast"}
+
+
+class ProviderFallbackWarning(UserWarning):
+    """Some nodes of a CUDA session run on the CPU provider."""
+
+
+def physical_cores() -> int:
+    import psutil
+
+    return psutil.cpu_count(logical=False) or 1
+
+
+def session_options(threads: int | None):
+    """All graph optimisations on; intra-op threads as given (None: ORT's default, one per core)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+    return options
+
+
+def cuda_provider_options(stream_handle: int | None, cuda_graph: bool) -> dict[str, str]:
+    options = {"device_id": "0", "cudnn_conv_algo_search": CUDNN_CONV_ALGO_SEARCH}
+    if stream_handle is not None:
+        options["user_compute_stream"] = str(stream_handle)
+    if cuda_graph:
+        options["enable_cuda_graph"] = "1"
+    return options
+
+
+class OnnxRuntimeRunner(Runner):
+    """One InferenceSession over an ONNX artifact; `run` with numpy inputs on the CPU."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, combo: Combination, onnx_path: Path, threads: int | None = None, recipe: str | None = None) -> None:
+        import onnxruntime
+
+        super().__init__(combo)
+        self.threads = threads
+        self.recipe = recipe
+        self.session = onnxruntime.InferenceSession(
+            str(onnx_path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+        )
+        self.output_names = [o.name for o in self.session.get_outputs()]
+
+    def upload(self, batch: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(batch, dtype=np.float32)
+
+    def enqueue(self, inputs: np.ndarray) -> np.ndarray:
+        return self.session.run(self.output_names, {INPUT_NAME: inputs})[0]
+
+    def download(self, outputs: np.ndarray) -> np.ndarray:
+        return outputs.astype(np.float32, copy=False)
+
+    def describe(self) -> dict[str, object]:
+        notes: dict[str, object] = {
+            "provider": self.session.get_providers()[0],
+            "intra_op_threads": self.threads or physical_cores(),
+            "graph_optimization": "ORT_ENABLE_ALL",
+        }
+        if self.recipe:
+            notes["int8_recipe"] = self.recipe
+        return notes
+
+
+class OnnxRuntimeCudaRunner(Runner):
+    """CUDAExecutionProvider with IOBinding on torch device tensors."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, combo: Combination, onnx_path: Path, recipe: str | None = None, cuda_graph: bool = False) -> None:
+        import onnxruntime
+        import torch
+
+        from accel.backends.onnxruntime.profiler import node_placement
+        from accel.backends.cuda_io import CudaTransfers
+
+        super().__init__(combo)
+        self.recipe = recipe
+        self.cuda_graph = cuda_graph
+        self.device = torch.device("cuda", 0)
+        self.transfers = CudaTransfers(self.device)
+        options = session_options(None)
+        providers = [("CUDAExecutionProvider", cuda_provider_options(self.transfers.stream.cuda_stream, cuda_graph))]
+        self.session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=providers)
+        if self.session.get_providers()[0] != "CUDAExecutionProvider":
+            raise RuntimeError(f"onnxruntime did not enable CUDAExecutionProvider (got {self.session.get_providers()})")
+        self.output_name = self.session.get_outputs()[0].name
+        self.classes = int(self.session.get_outputs()[0].shape[-1])
+        sample_shape = tuple(self.session.get_inputs()[0].shape[1:])
+        placement = node_placement(onnx_path, sample_shape, [("CUDAExecutionProvider", cuda_provider_options(None, False)), "CPUExecutionProvider"])
+        self.placement = {provider: dict(ops) for provider, ops in placement.items()}
+        fallback = Counter(placement.get("CPUExecutionProvider", {}))
+        self.cpu_fallback = {op: n for op, n in fallback.items() if op not in CPU_BY_DESIGN}
+        if self.cpu_fallback:
+            warnings.warn(f"{combo.test_id}: nodes on CPUExecutionProvider: {self.cpu_fallback}", ProviderFallbackWarning, stacklevel=2)
+        self.binding = self.session.io_binding()
+        self.static_input = None
+        self.output = None
+        self.bound_input_ptr = -1
+
+    @property
+    def stream(self):
+        return self.transfers.stream
+
+    def upload(self, batch: np.ndarray):
+        import torch
+
+        if self.cuda_graph and self.static_input is not None:  # a captured graph reads fixed addresses
+            if tuple(batch.shape) != tuple(self.static_input.shape):
+                raise ValueError(f"CUDA graph captured for shape {tuple(self.static_input.shape)}; got {batch.shape}")
+            return self.transfers.to_device(batch, out=self.static_input)
+        inputs = self.transfers.to_device(batch)
+        if self.output is None or self.output.shape[0] != inputs.shape[0]:
+            self.output = torch.empty((inputs.shape[0], self.classes), dtype=torch.float32, device=self.device)
+        if self.cuda_graph:
+            self.static_input = inputs
+        self._bind(inputs)
+        return inputs
+
+    def _bind(self, inputs) -> None:
+        self.binding.clear_binding_inputs()
+        self.binding.clear_binding_outputs()
+        self.binding.bind_input(INPUT_NAME, "cuda", 0, np.float32, tuple(inputs.shape), inputs.data_ptr())
+        self.binding.bind_output(self.output_name, "cuda", 0, np.float32, tuple(self.output.shape), self.output.data_ptr())
+        self.bound_input_ptr = inputs.data_ptr()
+
+    def enqueue(self, inputs):
+        if inputs.data_ptr() != self.bound_input_ptr:  # inputs from another upload: rebind
+            self._bind(inputs)
+        self.session.run_with_iobinding(self.binding)
+        return self.output
+
+    def synchronize(self) -> None:
+        self.transfers.stream.synchronize()
+
+    def download(self, outputs) -> np.ndarray:
+        return self.transfers.to_host(outputs)
+
+    def describe(self) -> dict[str, object]:
+        notes: dict[str, object] = {
+            "provider": "CUDAExecutionProvider",
+            "engine": "cuda-graph" if self.cuda_graph else "iobinding",
+            "cudnn_conv_algo_search": CUDNN_CONV_ALGO_SEARCH,
+            "cpu_fallback_nodes": self.cpu_fallback,
+            "node_placement": self.placement,
+        }
+        if self.recipe:
+            notes["int8_recipe"] = self.recipe
+        return notes
+
+
+class OnnxRuntimeCudaGraphRunner(OnnxRuntimeCudaRunner):
+    """IOBinding plus `enable_cuda_graph`: ORT captures the first run and replays it."""
+
+    backend = "onnxruntime-cudagraph"
+    per_batch = True
+
+    def __init__(self, combo: Combination, onnx_path: Path, recipe: str | None = None) -> None:
+        super().__init__(combo, onnx_path, recipe, cuda_graph=True)

@@ -1,0 +1,1 @@
+"""TensorRT backends: engine build and cache, runner, trtexec and its log parser."""

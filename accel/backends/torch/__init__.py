@@ -1,0 +1,1 @@
+"""PyTorch backends: eager, CUDA graph, torch.compile."""

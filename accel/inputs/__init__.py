@@ -1,0 +1,1 @@
+"""Inputs: photos, digits data, preprocessing, evaluation and benchmark workloads."""

@@ -1,0 +1,1 @@
+"""Measurement: timing, statistics, memory, system info, scenarios, the row record and reports."""

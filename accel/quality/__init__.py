@@ -1,0 +1,1 @@
+"""Quality: drift, accuracy, thresholds and gates (arrays in, verdicts out; no runner imports)."""

@@ -1,0 +1,1 @@
+"""Models: torchvision models and the weights policy; the digits nets and their training."""
