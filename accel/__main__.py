@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profile-ort", help="per-operator-type time of an ONNX Runtime CPU artifact")
     prof.add_argument("--model", default="mobilenet_v3_small")
     prof.add_argument("--precision", default="int8", choices=("fp32", "fp16", "int8"))
-    prof.add_argument("--recipe", choices=("ort-cpu", "trt"), default=None, help="int8 recipe (default: ort-cpu)")
+    prof.add_argument("--recipe", choices=("ort-cpu", "ort-cpu-7bit", "trt"), default=None, help="int8 recipe (default: the one onnxruntime on this CPU needs)")
     prof.add_argument("--batch", type=int, default=1)
     prof.add_argument("--runs", type=int, default=50)
     prof.set_defaults(func=cmd_profile_ort)

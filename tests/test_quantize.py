@@ -5,9 +5,9 @@ import onnx
 import pytest
 
 from accel.artifacts import quantize
-from accel.artifacts import ArtifactStore
-from accel.cache import ArtifactCache
-from accel.calibration import check_calibration_set
+from accel.artifacts.store import ArtifactStore
+from accel.artifacts.cache import ArtifactCache
+from accel.artifacts.calibration import check_calibration_set
 from accel.errors import ArtifactError, UsageError
 
 
@@ -56,7 +56,8 @@ def test_calibration_cache_reused_across_recipes_and_invalidated(tmp_path):
     assert other_method.ranges_entry("digits_mlp", None).path != first.path
 
 
-def test_recipe_mismatch_is_refused():
+def test_recipe_mismatch_is_refused(monkeypatch):
+    monkeypatch.setattr(quantize, "cpu_has_vnni", lambda: True)
     quantize.check_recipe("ort-cpu", "onnxruntime", "cpu")
     with pytest.raises(ArtifactError, match="recipe 'trt' does not match backend onnxruntime on cpu, which needs 'ort-cpu'"):
         quantize.check_recipe("trt", "onnxruntime", "cpu")
@@ -101,3 +102,20 @@ def test_bad_calibration_options(tmp_path):
         make_store(tmp_path, calib_method="kl")
     with pytest.raises(UsageError, match="--calib-size"):
         make_store(tmp_path, calib_size=2)
+
+
+def test_cpu_without_vnni_gets_7bit_weights(monkeypatch):
+    monkeypatch.setattr(quantize, "cpu_has_vnni", lambda: False)
+    assert quantize.recipe_for("onnxruntime", "cpu") == "ort-cpu-7bit"
+    assert quantize.recipe_for("onnxruntime", "cuda") == "trt"
+    monkeypatch.setattr(quantize, "cpu_has_vnni", lambda: True)
+    assert quantize.recipe_for("onnxruntime", "cpu") == "ort-cpu"
+
+
+def test_7bit_recipe_keeps_weights_within_7_bits(cache_root):
+    path = make_store(cache_root).precision_entry("digits_mlp", None, "int8", "ort-cpu-7bit").path
+    graph = onnx.load(str(path)).graph
+    weights = [onnx.numpy_helper.to_array(i) for i in graph.initializer if i.name.endswith("weight_quantized")]
+    assert weights and all(abs(w.astype(int)).max() <= 64 for w in weights)  # symmetric 7-bit: [-64, 64]
+    full = make_store(cache_root).precision_entry("digits_mlp", None, "int8", "ort-cpu").path
+    assert any(abs(onnx.numpy_helper.to_array(i)).max() > 64 for i in onnx.load(str(full)).graph.initializer if i.name.endswith("weight_quantized"))

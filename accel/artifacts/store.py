@@ -319,7 +319,7 @@ class ArtifactStore:
         prepared = self._prepared_entry(model, input_size)
         calib = self.calibration_entry(model, input_size)
         ranges = self.ranges_entry(model, input_size)
-        min_weights = quantize.HEAVY_ONLY_MIN_WEIGHTS.get(model) if recipe == "ort-cpu" else None
+        min_weights = quantize.HEAVY_ONLY_MIN_WEIGHTS.get(model) if quantize.RECIPES[recipe].heavy_only else None
         nodes = quantize.heavy_nodes(prepared.path, min_weights) if min_weights else None
         return self._derive(
             "onnx-int8",
