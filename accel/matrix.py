@@ -2,12 +2,12 @@
 
 Pytest parametrization is derived from it. A combination absent here is never generated
 (TensorRT on CPU); one present but not runnable on this machine is generated and skipped
-with the reason from `accel.backends.availability`.
+with the reason its backend plugin gives (`accel.backends.registry`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from accel.errors import UsageError, invalid_choice
@@ -23,36 +23,52 @@ NATIVE_INPUT_SIZES = {"digits_cnn": 8, "digits_mlp": 8}
 
 
 @dataclass(frozen=True)
-class BackendSupport:
-    """What one backend can run: per device, the precisions it accepts."""
+class BackendSpec:
+    """Everything the suite needs to know about one backend; nothing parses backend names.
 
-    precisions_by_device: dict[str, tuple[str, ...]]
+    `plugin` names the module (imported lazily, so optional runtimes stay optional) that answers
+    `missing(combo, options) -> reason | None` and `create(combo, artifacts, options) -> Runner`.
+    `mode` is the plugin's execution mode (eager, cudagraph, compile, ...). `per_batch`: a prepared
+    runner serves one batch size (captured CUDA graphs, fixed-shape engines). `timed_by_runner`:
+    False for backends that time themselves (trtexec, the FPGA link) and have a test module of their own.
+    """
+
+    runtime: str
+    mode: str
+    plugin: str
+    precisions_by_device: Mapping[str, tuple[str, ...]]
     models: tuple[str, ...] = MODELS
     max_batch: int | None = None
+    per_batch: bool = False
+    timed_by_runner: bool = True
 
 
+_TORCH = "accel.backends.torch.plugin"
+_ORT = "accel.backends.onnxruntime.plugin"
+_TRT = "accel.backends.tensorrt.plugin"
 # torch fp16 on CPU is left out: resnet18 b1 took 957 ms vs 17.9 ms fp32 (no fp16 CPU kernels;
 # docs/results/probes/torch_cpu_half.json).
-# "-cudagraph" backends replay one captured CUDA graph per round (batch-1 GPU work is bound by
+# "cudagraph" modes replay one captured CUDA graph per round (batch-1 GPU work is bound by
 # kernel launches); "trtexec" times NVIDIA's CLI instead of the Python runtime.
 _TORCH_CUDA = {"cuda": ("fp32", "fp16", "bf16")}
 _ONNX_CUDA = {"cuda": ("fp32", "fp16", "int8")}
-BACKENDS: dict[str, BackendSupport] = {
-    "torch": BackendSupport({"cpu": ("fp32", "bf16"), **_TORCH_CUDA}),
-    "torch-cudagraph": BackendSupport(_TORCH_CUDA),
-    "torch-compile": BackendSupport(_TORCH_CUDA),
-    "torch-compile-cudagraph": BackendSupport(_TORCH_CUDA),
-    "onnxruntime": BackendSupport({"cpu": ("fp32", "fp16", "int8"), **_ONNX_CUDA}),
+BACKENDS: dict[str, BackendSpec] = {
+    "torch": BackendSpec("torch", "eager", _TORCH, {"cpu": ("fp32", "bf16"), **_TORCH_CUDA}),
+    "torch-cudagraph": BackendSpec("torch", "cudagraph", _TORCH, _TORCH_CUDA, per_batch=True),
+    "torch-compile": BackendSpec("torch", "compile", _TORCH, _TORCH_CUDA),
+    "torch-compile-cudagraph": BackendSpec("torch", "compile-cudagraph", _TORCH, _TORCH_CUDA),
+    "onnxruntime": BackendSpec("onnxruntime", "session", _ORT, {"cpu": ("fp32", "fp16", "int8"), **_ONNX_CUDA}),
     # int8 is left out: the CUDA provider has no kernel for the per-channel weight DequantizeLinear,
     # so those nodes fall back to the CPU and graph capture is refused (measured on the H100).
-    "onnxruntime-cudagraph": BackendSupport({"cuda": ("fp32", "fp16")}),
-    "tensorrt": BackendSupport(_ONNX_CUDA),
-    "tensorrt-cudagraph": BackendSupport(_ONNX_CUDA),
-    "trtexec": BackendSupport(_ONNX_CUDA),
+    "onnxruntime-cudagraph": BackendSpec("onnxruntime", "cudagraph", _ORT, {"cuda": ("fp32", "fp16")}, per_batch=True),
+    "tensorrt": BackendSpec("tensorrt", "execute", _TRT, _ONNX_CUDA, per_batch=True),
+    "tensorrt-cudagraph": BackendSpec("tensorrt", "cudagraph", _TRT, _ONNX_CUDA, per_batch=True),
+    "trtexec": BackendSpec("tensorrt", "trtexec", "accel.backends.tensorrt.trtexec_plugin", _ONNX_CUDA, timed_by_runner=False),
     # The INT8 MLP in Verilog, simulated (or a real board on --fpga-port); one sample per frame.
-    "fpga": BackendSupport({"fpga": ("int8",)}, models=("digits_mlp",), max_batch=1),
+    "fpga": BackendSpec("fpga", "link", "accel.backends.fpga", {"fpga": ("int8",)}, models=("digits_mlp",),
+                        max_batch=1, timed_by_runner=False),
 }
-CPU_BACKENDS = ("torch", "onnxruntime", "fpga")
+CPU_BACKENDS = ("torch", "onnxruntime", "fpga")  # the default --backends without CUDA
 GPU_BATCHES = (1, 8, 32, 128, 256)
 
 DEFAULT_BATCHES = (1, 8)
@@ -75,6 +91,10 @@ class Combination:
     device: str
     batch: int
     input_size: int = DEFAULT_INPUT_SIZE
+
+    @property
+    def spec(self) -> BackendSpec:
+        return BACKENDS[self.backend]
 
     @property
     def test_id(self) -> str:
@@ -130,18 +150,18 @@ def combinations(selection: Selection) -> list[Combination]:
     rows = []
     for model in selection.models:
         for backend in selection.backends:
-            support = BACKENDS[backend]
-            if model not in support.models:
+            spec = BACKENDS[backend]
+            if model not in spec.models:
                 continue
             for device in selection.devices:
-                allowed = support.precisions_by_device.get(device, ())
+                allowed = spec.precisions_by_device.get(device, ())
                 for precision in selection.precisions:
                     if precision not in allowed:
                         continue
                     sizes = (NATIVE_INPUT_SIZES[model],) if model in NATIVE_INPUT_SIZES else selection.input_sizes
                     for size in sizes:
                         for batch in selection.batches:
-                            if support.max_batch is not None and batch > support.max_batch:
+                            if spec.max_batch is not None and batch > spec.max_batch:
                                 continue
                             rows.append(Combination(model, backend, precision, device, batch, size))
     return rows

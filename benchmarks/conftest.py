@@ -8,33 +8,31 @@ from collections.abc import Callable, Mapping, Sequence
 import pytest
 
 from accel.artifacts.store import ArtifactStore
-from accel.backends.availability import skip_reason
 from accel.artifacts.cache import ArtifactCache
 from accel.matrix import Combination, combinations
 from accel.measure.memory import PeakMemory
-from accel.quality.gates import Quality, assess, enforce
+from accel.measure.evaluate import evaluate
+from accel.quality.gates import Quality, enforce
 from accel.measure.record import benchmark_record
-from accel.backends.registry import Runner, create_runner, runner_key
+from accel.backends.registry import Runner, create_runner, runner_key, skip_reason
 from accel.measure.stats import Stats
 from accel.measure.timing import device_timer_for
 from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, SELECTION, THRESHOLDS, VALIDATION
 
 
-SEPARATELY_TESTED = ("trtexec", "fpga")  # backends with a test module of their own
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize `combo` over the selected matrix; a module may narrow it with COMBO_BACKENDS."""
+    """Parametrize `combo` over the selected matrix; a module may narrow it with COMBO_BACKENDS
+    (backends that time themselves have a module of their own)."""
     if "combo" not in metafunc.fixturenames:
         return
     wanted = getattr(metafunc.module, "COMBO_BACKENDS", None)
+    options = metafunc.config.stash[RUNNER_OPTIONS]
     params = []
     for combo in combinations(metafunc.config.stash[SELECTION]):
-        runs_here = combo.backend in wanted if wanted else combo.backend not in SEPARATELY_TESTED
+        runs_here = combo.backend in wanted if wanted else combo.spec.timed_by_runner
         if not runs_here:
             continue
-        on_board = combo.backend == "fpga" and metafunc.config.getoption("--fpga-port")
-        reason = None if on_board else skip_reason(combo)
+        reason = skip_reason(combo, options)
         marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(combo, id=combo.test_id, marks=marks))
     if not params and wanted:
@@ -100,7 +98,7 @@ def qualities(store: ArtifactStore) -> Callable[[Combination, Runner], Quality]:
         if runner_key(combo) not in assessed:
             workload = store.workload(combo.model, combo.input_size)
             reference = store.reference_logits(combo.model, combo.input_size)
-            assessed[runner_key(combo)] = assess(runner, workload, reference, combo.precision)
+            assessed[runner_key(combo)] = evaluate(runner, workload, reference, combo.precision)
         return assessed[runner_key(combo)]
 
     return get

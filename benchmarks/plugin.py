@@ -18,14 +18,13 @@ from accel.errors import UsageError, invalid_choice
 from accel.quality.accuracy import image_folder
 from accel.artifacts.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
 from accel.inputs.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
-from accel.backends.registry import RunnerOptions
+from accel.backends.options import CHANNELS_LAST, RunnerOptions
 from accel.backends.tensorrt.engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
 from accel.quality.thresholds import load_thresholds
 from accel.inputs.workloads import LabelledFiles
 from accel.measure.timing import RoundPolicy
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("drift_thresholds.toml")
-CHANNELS_LAST = ("auto", "on", "off")
 SELECTION = pytest.StashKey[matrix.Selection]()
 THRESHOLDS = pytest.StashKey[tuple]()
 RUNNER_OPTIONS = pytest.StashKey[RunnerOptions]()
@@ -66,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _parse_options(config: pytest.Config) -> None:
-    from accel.backends.availability import cuda_available
+    from accel.backends.registry import cuda_available
 
     option = config.getoption
     device_auto = (option("--device") or "auto").strip() == "auto"
@@ -106,6 +105,7 @@ def _parse_options(config: pytest.Config) -> None:
         compile_autotune=option("--compile-autotune"),
         trt_mode=option("--trt-mode"),
         trt_builder=BuilderOptions(option("--trt-workspace-mb"), option("--trt-opt-level")),
+        fpga_port=option("--fpga-port"),
     )
     config.stash[ROUND_POLICY] = RoundPolicy(
         warmup=option("--warmup"), max_time_s=option("--max-time"), rounds=option("--rounds")

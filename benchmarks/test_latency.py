@@ -15,7 +15,9 @@ from accel.measure.end_to_end import EndToEnd
 
 
 def test_inference(combo, runner, quality, store, measure, device_timer):
-    inputs = runner.upload(store.workload(combo.model, combo.input_size).batch_of(combo.batch))
+    batch = store.workload(combo.model, combo.input_size).batch_of(combo.batch)
+    runner.prepare(batch)
+    inputs = runner.upload(batch)
     target = device_timer.wrap(lambda: runner.enqueue(inputs), runner.synchronize)
     measure(combo, "inference", target, runner.describe(), extra=quality.record(), device_samples=device_timer.samples_s)
 

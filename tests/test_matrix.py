@@ -1,7 +1,7 @@
 import pytest
 
 from accel import matrix
-from accel.backends.availability import skip_reason
+from accel.backends.registry import skip_reason
 from accel.errors import UsageError
 
 
@@ -63,9 +63,9 @@ def test_all_keyword_and_auto_device():
 
 
 def test_cuda_rows_generated_and_skipped_without_gpu(monkeypatch):
-    import accel.backends.availability as availability
+    from accel.backends import registry
 
-    monkeypatch.setattr(availability, "cuda_available", lambda: False)
+    monkeypatch.setattr(registry, "cuda_available", lambda: False)
     combos = matrix.combinations(matrix.parse_selection(device="cuda", models="resnet18"))
     assert combos, "an explicit --device cuda must still generate rows"
     assert all("no CUDA device" in skip_reason(c) for c in combos)

@@ -1,7 +1,8 @@
 """The one interface every backend implements.
 
-A runner is prepared once (session, engine, module on device) and then driven by the scenario
-through steps that can be timed separately: `upload` (host batch -> backend input: H2D on a GPU),
+A runner is created once (session, engine, module on device), `prepare`d for a batch shape
+(compile, CUDA-graph capture, I/O binding: never inside a timed region), driven by the scenario
+through steps that can be timed separately, and `close`d when its rows are done: `upload` (host batch -> backend input: H2D on a GPU),
 `infer` (the inference itself; returns once results are ready), `download` (backend output ->
 host numpy logits: D2H). `infer` is `enqueue` then `synchronize`, so device-side timers (CUDA
 events) can bracket the enqueued work. The scenario never knows which backend it drives.
@@ -10,7 +11,7 @@ events) can bracket the enqueued work. The scenario never knows which backend it
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -18,14 +19,21 @@ from accel.matrix import Combination
 
 
 class Runner(ABC):
-    """Prepare once, then `infer` many times."""
-
-    backend: ClassVar[str]
-    # True when a prepared runner serves one batch size only (captured CUDA graphs, fixed engines).
-    per_batch: ClassVar[bool] = False
+    """Create, `prepare(batch)`, then `infer` many times; `close` releases what it holds."""
 
     def __init__(self, combo: Combination) -> None:
         self.combo = combo
+
+    @property
+    def per_batch(self) -> bool:
+        """True when the runner serves one batch size only (captured CUDA graphs, fixed engines)."""
+        return self.combo.spec.per_batch
+
+    def prepare(self, batch: np.ndarray) -> None:
+        """Get ready for batches of this shape (compile, capture, bind); idempotent per shape."""
+
+    def close(self) -> None:
+        """Release sessions, engines, graphs and device memory; the runner is unusable after."""
 
     @property
     def stream(self) -> Any:
@@ -58,5 +66,6 @@ class Runner(ABC):
         """Provider/engine notes for the benchmark record (threads, provider, options)."""
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """Convenience: upload, infer and download one batch."""
+        """Convenience outside timed regions: prepare, upload, infer and download one batch."""
+        self.prepare(batch)
         return self.download(self.infer(self.upload(batch)))

@@ -28,6 +28,7 @@ class EndToEnd:
             raise ValueError("EndToEnd needs at least one raw item")
         self.batch = batch
         self.cursor = 0
+        runner.prepare(workload.batch_of(batch))  # compile / capture / bind before any timed round
         # On a GPU the copies are timed on their own (pinned memory, synchronized: no overlap).
         self.stages = GPU_STAGES if runner.stream is not None else STAGES
         self.samples: dict[str, list[float]] = {stage: [] for stage in self.stages}

@@ -37,7 +37,7 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> Accuracy:
 
 
 def gate_accuracy(candidate: Accuracy, reference: Accuracy, row: str, ratio: float = 0.99) -> None:
-    """MLPerf's rule for quantized models: top-1 at least `ratio` x the FP32 top-1."""
+    """MLPerf's rule for quantized models: top-1 at least `ratio` x the FP32 top-1 (equal passes)."""
     if candidate.top1 < ratio * reference.top1:
         raise DriftGateError(
             f"{row}: top-1 {candidate.top1:.4f} < {ratio} x FP32 top-1 {reference.top1:.4f} (n={candidate.n})"

@@ -8,7 +8,8 @@ import numpy as np
 
 from accel.errors import AccelError
 
-DRIFT_FIELDS = ("top1_agreement", "top5_overlap", "cosine_mean", "cosine_min", "max_abs")
+# Agreement with the reference: higher is better, so thresholds on these are inclusive lower bounds.
+AGREEMENT_FIELDS = ("top1_agreement", "top5_overlap", "cosine_mean", "cosine_min")
 
 
 class DriftGateError(AccelError, AssertionError):
@@ -59,7 +60,8 @@ def measure_drift(reference: np.ndarray, candidate: np.ndarray) -> Drift:
 
 @dataclass(frozen=True)
 class DriftThreshold:
-    """Lower bounds on agreement metrics and an upper bound on max |diff|; None means not gated."""
+    """Inclusive lower bounds on agreement metrics and an inclusive upper bound on max |diff|
+    (a value equal to its bound passes); None means not gated."""
 
     top1_agreement: float | None = None
     top5_overlap: float | None = None
@@ -72,7 +74,7 @@ class DriftThreshold:
 def gate(drift: Drift, threshold: DriftThreshold, row: str, worst_input: str) -> None:
     """Raise DriftGateError naming the measured value, the threshold and the worst input."""
     failures = []
-    for name in ("top1_agreement", "top5_overlap", "cosine_mean", "cosine_min"):
+    for name in AGREEMENT_FIELDS:
         bound = getattr(threshold, name)
         if bound is not None and getattr(drift, name) < bound:
             failures.append(f"{name}={getattr(drift, name):.5f} < {bound}")

@@ -1,30 +1,19 @@
-"""Drift and accuracy of one prepared runner, on its workload's evaluation set."""
+"""Drift and accuracy of one row's evaluation logits, and the gates that fail the row.
+
+Arrays in, verdicts out: running a runner over the evaluation set is `accel.measure.evaluate`'s job.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from accel.quality.accuracy import Accuracy, accuracy, gate_accuracy
 from accel.quality.drift import Drift, DriftGateError, DriftThreshold, gate, measure_drift
-from accel.backends.base import Runner
-from accel.inputs.workloads import Workload
 
-EVAL_BATCH = 16
 REFERENCE_PRECISION = "fp32"
-
-
-def run_in_batches(runner: Runner, inputs: np.ndarray, batch: int = EVAL_BATCH) -> np.ndarray:
-    """Logits for every input, in chunks; a runner fixed to one batch size gets exactly that size
-    (the last chunk padded by repeating inputs, the padding's outputs dropped)."""
-    size = runner.combo.batch if runner.per_batch else batch
-    outputs = []
-    for start in range(0, len(inputs), size):
-        chunk = inputs[start : start + size]
-        padded = np.resize(chunk, (size, *chunk.shape[1:])) if runner.per_batch else chunk
-        outputs.append(runner.run(padded)[: len(chunk)])
-    return np.concatenate(outputs)
 
 
 @dataclass(frozen=True)
@@ -42,13 +31,18 @@ class Quality:
         return fields
 
 
-def assess(runner: Runner, workload: Workload, reference: np.ndarray, precision: str) -> Quality:
-    """Drift against the FP32 torch reference (lower precisions only) and accuracy where labels exist."""
-    logits = run_in_batches(runner, workload.eval_inputs)
+def assess(
+    logits: np.ndarray,
+    labels: np.ndarray | None,
+    reference: np.ndarray,
+    precision: str,
+    eval_names: Sequence[str],
+) -> Quality:
+    """Drift against the FP32 reference (lower precisions only) and accuracy where labels exist;
+    `eval_names[i]` names input i, so a failing gate can point at the worst one."""
     drift = measure_drift(reference, logits) if precision != REFERENCE_PRECISION else None
-    labels = workload.eval_labels
     scored = accuracy(logits, labels) if labels is not None else None
-    worst = workload.eval_name(drift.worst_index) if drift else ""
+    worst = eval_names[drift.worst_index] if drift is not None else ""
     return Quality(drift, scored, worst)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accel.artifacts.store import ArtifactStore
 from accel.artifacts.cache import ArtifactCache
-from accel.backends.onnxruntime.runner import session_options
+from accel.backends.onnxruntime.session import session_options
 from accel.measure.stats import Stats
 from accel.measure.timing import time_calls
 

@@ -10,7 +10,7 @@ from accel.artifacts.store import ArtifactStore
 from accel.artifacts.cache import ArtifactCache
 from accel.artifacts.calibration import CALIB_METHODS
 from accel.matrix import Combination
-from accel.quality.gates import assess
+from accel.measure.evaluate import evaluate
 from accel.backends.onnxruntime.runner import OnnxRuntimeRunner
 from accel.measure.stats import Stats
 from accel.measure.timing import time_calls
@@ -34,7 +34,7 @@ def compare(models: Sequence[str], methods: Sequence[str] = CALIB_METHODS, calib
             for recipe in quantize.RECIPES:
                 combo = Combination(model, "onnxruntime", "int8", "cpu", 1, workload.input_size)
                 runner = OnnxRuntimeRunner(combo, store.precision_entry(model, None, "int8", recipe).path, recipe=recipe)
-                quality = assess(runner, workload, store.reference_logits(model), "int8")
+                quality = evaluate(runner, workload, store.reference_logits(model), "int8")
                 rows.append(
                     {"model": model, "method": method, "recipe": recipe, "calib_size": calib_size,
                      "drift": quality.drift.as_dict(), "accuracy": quality.accuracy.as_dict() if quality.accuracy else None,

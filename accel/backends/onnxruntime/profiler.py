@@ -23,7 +23,7 @@ def kernel_events(onnx_path: str | Path, feed: dict[str, np.ndarray], providers:
     """The per-node kernel events of `runs` profiled runs (each has op_name, provider, dur in µs)."""
     import onnxruntime
 
-    from accel.backends.onnxruntime.runner import session_options
+    from accel.backends.onnxruntime.session import session_options
 
     options = session_options(threads)
     options.enable_profiling = True

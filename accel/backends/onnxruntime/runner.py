@@ -18,8 +18,8 @@ import numpy as np
 from accel.artifacts.export import INPUT_NAME
 from accel.matrix import Combination
 from accel.backends.base import Runner
+from accel.backends.onnxruntime.session import CUDNN_CONV_ALGO_SEARCH, cuda_provider_options, physical_cores, session_options
 
-CUDNN_CONV_ALGO_SEARCH = "EXHAUSTIVE"
 # Shape arithmetic that ORT keeps on the CPU by design; its placement there costs nothing.
 CPU_BY_DESIGN = {"Shape", "Gather", "Unsqueeze", "Concat", "Squeeze", "Slice", "ConstantOfShape", "Cast"}
 
@@ -28,36 +28,8 @@ class ProviderFallbackWarning(UserWarning):
     """Some nodes of a CUDA session run on the CPU provider."""
 
 
-def physical_cores() -> int:
-    import psutil
-
-    return psutil.cpu_count(logical=False) or 1
-
-
-def session_options(threads: int | None):
-    """All graph optimisations on; intra-op threads as given (None: ORT's default, one per core)."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads:
-        options.intra_op_num_threads = threads
-    return options
-
-
-def cuda_provider_options(stream_handle: int | None, cuda_graph: bool) -> dict[str, str]:
-    options = {"device_id": "0", "cudnn_conv_algo_search": CUDNN_CONV_ALGO_SEARCH}
-    if stream_handle is not None:
-        options["user_compute_stream"] = str(stream_handle)
-    if cuda_graph:
-        options["enable_cuda_graph"] = "1"
-    return options
-
-
 class OnnxRuntimeRunner(Runner):
     """One InferenceSession over an ONNX artifact; `run` with numpy inputs on the CPU."""
-
-    backend = "onnxruntime"
 
     def __init__(self, combo: Combination, onnx_path: Path, threads: int | None = None, recipe: str | None = None) -> None:
         import onnxruntime
@@ -89,11 +61,13 @@ class OnnxRuntimeRunner(Runner):
             notes["int8_recipe"] = self.recipe
         return notes
 
+    def close(self) -> None:
+        self.session = None
+
 
 class OnnxRuntimeCudaRunner(Runner):
-    """CUDAExecutionProvider with IOBinding on torch device tensors."""
-
-    backend = "onnxruntime"
+    """CUDAExecutionProvider with IOBinding on torch device tensors (static buffers per shape);
+    with `cuda_graph`, ORT captures the first run in `prepare` and replays it afterwards."""
 
     def __init__(self, combo: Combination, onnx_path: Path, recipe: str | None = None, cuda_graph: bool = False) -> None:
         import onnxruntime
@@ -124,37 +98,35 @@ class OnnxRuntimeCudaRunner(Runner):
         self.binding = self.session.io_binding()
         self.static_input = None
         self.output = None
-        self.bound_input_ptr = -1
 
     @property
     def stream(self):
         return self.transfers.stream
 
-    def upload(self, batch: np.ndarray):
+    def prepare(self, batch: np.ndarray) -> None:
+        """Allocate and bind device buffers for this shape; a CUDA-graph session captures here."""
         import torch
 
+        shape = tuple(batch.shape)
+        if self.static_input is not None and tuple(self.static_input.shape) == shape:
+            return
         if self.cuda_graph and self.static_input is not None:  # a captured graph reads fixed addresses
-            if tuple(batch.shape) != tuple(self.static_input.shape):
-                raise ValueError(f"CUDA graph captured for shape {tuple(self.static_input.shape)}; got {batch.shape}")
-            return self.transfers.to_device(batch, out=self.static_input)
-        inputs = self.transfers.to_device(batch)
-        if self.output is None or self.output.shape[0] != inputs.shape[0]:
-            self.output = torch.empty((inputs.shape[0], self.classes), dtype=torch.float32, device=self.device)
-        if self.cuda_graph:
-            self.static_input = inputs
-        self._bind(inputs)
-        return inputs
-
-    def _bind(self, inputs) -> None:
+            raise ValueError(f"CUDA graph captured for shape {tuple(self.static_input.shape)}; got {shape}")
+        self.static_input = torch.empty(shape, dtype=torch.float32, device=self.device)
+        self.output = torch.empty((shape[0], self.classes), dtype=torch.float32, device=self.device)
         self.binding.clear_binding_inputs()
         self.binding.clear_binding_outputs()
-        self.binding.bind_input(INPUT_NAME, "cuda", 0, np.float32, tuple(inputs.shape), inputs.data_ptr())
+        self.binding.bind_input(INPUT_NAME, "cuda", 0, np.float32, shape, self.static_input.data_ptr())
         self.binding.bind_output(self.output_name, "cuda", 0, np.float32, tuple(self.output.shape), self.output.data_ptr())
-        self.bound_input_ptr = inputs.data_ptr()
+        if self.cuda_graph:
+            self.infer(self.upload(batch))
+
+    def upload(self, batch: np.ndarray):
+        if self.static_input is None or tuple(batch.shape) != tuple(self.static_input.shape):
+            raise RuntimeError(f"{self.combo.test_id}: prepare() must bind shape {tuple(batch.shape)} before upload")
+        return self.transfers.to_device(batch, out=self.static_input)
 
     def enqueue(self, inputs):
-        if inputs.data_ptr() != self.bound_input_ptr:  # inputs from another upload: rebind
-            self._bind(inputs)
         self.session.run_with_iobinding(self.binding)
         return self.output
 
@@ -176,12 +148,9 @@ class OnnxRuntimeCudaRunner(Runner):
             notes["int8_recipe"] = self.recipe
         return notes
 
+    def close(self) -> None:
+        import torch
 
-class OnnxRuntimeCudaGraphRunner(OnnxRuntimeCudaRunner):
-    """IOBinding plus `enable_cuda_graph`: ORT captures the first run and replays it."""
-
-    backend = "onnxruntime-cudagraph"
-    per_batch = True
-
-    def __init__(self, combo: Combination, onnx_path: Path, recipe: str | None = None) -> None:
-        super().__init__(combo, onnx_path, recipe, cuda_graph=True)
+        self.binding = self.session = self.static_input = self.output = None
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()

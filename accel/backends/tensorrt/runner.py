@@ -15,32 +15,50 @@ from accel.backends.tensorrt.engine import load_tensorrt
 
 
 class TensorRTRunner(Runner):
-    """One engine per batch size (fixed-shape profile: TensorRT picks tactics for that shape)."""
+    """One engine per batch size (fixed-shape profile: TensorRT picks tactics for that shape).
 
-    backend = "tensorrt"
-    per_batch = True
+    Exported ONNX files have a dynamic batch axis, so the engine reports -1 for it until the
+    context gets an input shape: `prepare` sets the row's shape first, then reads the output shape
+    from the context and the I/O dtypes from the engine."""
 
     def __init__(self, combo: Combination, engine_path: Path, notes: dict[str, object], cuda_graph: bool = False) -> None:
         super().__init__(combo)
-        trt, self.flavor = load_tensorrt()
+        self.trt, self.flavor = load_tensorrt()
         self.device = torch.device("cuda", 0)
         self.transfers = CudaTransfers(self.device)
-        self.engine = trt.Runtime(trt.Logger(trt.Logger.WARNING)).deserialize_cuda_engine(engine_path.read_bytes())
+        self.engine = self.trt.Runtime(self.trt.Logger(self.trt.Logger.WARNING)).deserialize_cuda_engine(engine_path.read_bytes())
         if self.engine is None:
             raise RuntimeError(f"TensorRT could not deserialize {engine_path}")
         self.context = self.engine.create_execution_context()
         names = [self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)]
-        self.input_name = next(n for n in names if self.engine.get_tensor_mode(n) == trt.TensorIOMode.INPUT)
-        self.output_name = next(n for n in names if self.engine.get_tensor_mode(n) == trt.TensorIOMode.OUTPUT)
-        shape = tuple(self.engine.get_tensor_shape(self.input_name))
-        self.static_input = torch.empty(shape, dtype=torch.float32, device=self.device)
-        self.context.set_input_shape(self.input_name, shape)
-        self.output = torch.empty(tuple(self.context.get_tensor_shape(self.output_name)), dtype=torch.float32, device=self.device)
-        self.context.set_tensor_address(self.input_name, self.static_input.data_ptr())
-        self.context.set_tensor_address(self.output_name, self.output.data_ptr())
+        self.input_name = next(n for n in names if self.engine.get_tensor_mode(n) == self.trt.TensorIOMode.INPUT)
+        self.output_name = next(n for n in names if self.engine.get_tensor_mode(n) == self.trt.TensorIOMode.OUTPUT)
         self.notes = notes
+        self.cuda_graph = cuda_graph
         self.graph: torch.cuda.CUDAGraph | None = None
-        if cuda_graph:
+        self.static_input: torch.Tensor | None = None
+        self.output: torch.Tensor | None = None
+
+    def _torch_dtype(self, name: str) -> torch.dtype:
+        return torch.from_numpy(np.empty(0, dtype=self.trt.nptype(self.engine.get_tensor_dtype(name)))).dtype
+
+    def prepare(self, batch: np.ndarray) -> None:
+        """Set the input shape, allocate I/O at the engine's dtypes, bind addresses, capture a graph."""
+        shape = tuple(int(d) for d in batch.shape)
+        if self.static_input is not None:
+            if tuple(self.static_input.shape) != shape:
+                raise ValueError(f"engine prepared for input {tuple(self.static_input.shape)}; got {shape}")
+            return
+        if not self.context.set_input_shape(self.input_name, shape):
+            raise RuntimeError(f"TensorRT refused input shape {shape} for {self.input_name!r} (engine profile: "
+                               f"{self.engine.get_tensor_profile_shape(self.input_name, 0)})")  # fmt: skip
+        self.static_input = torch.empty(shape, dtype=self._torch_dtype(self.input_name), device=self.device)
+        output_shape = tuple(self.context.get_tensor_shape(self.output_name))
+        self.output = torch.empty(output_shape, dtype=self._torch_dtype(self.output_name), device=self.device)
+        for name, tensor in ((self.input_name, self.static_input), (self.output_name, self.output)):
+            if not self.context.set_tensor_address(name, tensor.data_ptr()):
+                raise RuntimeError(f"TensorRT refused the address of {name!r}")
+        if self.cuda_graph:
             self._capture()
 
     def _capture(self) -> None:
@@ -60,8 +78,8 @@ class TensorRTRunner(Runner):
         return self.transfers.stream
 
     def upload(self, batch: np.ndarray) -> torch.Tensor:
-        if tuple(batch.shape) != tuple(self.static_input.shape):
-            raise ValueError(f"engine built for input {tuple(self.static_input.shape)}; got {batch.shape}")
+        if self.static_input is None or tuple(batch.shape) != tuple(self.static_input.shape):
+            raise RuntimeError(f"{self.combo.test_id}: prepare() must set input shape {tuple(batch.shape)} before upload")
         return self.transfers.to_device(batch, out=self.static_input)
 
     def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -79,11 +97,9 @@ class TensorRTRunner(Runner):
         return self.transfers.to_host(outputs)
 
     def describe(self) -> dict[str, object]:
-        return {**self.notes, "engine": "cuda-graph" if self.graph is not None else "execute_async_v3", "trt_flavor": self.flavor}
+        return {**self.notes, "engine": "cuda-graph" if self.cuda_graph else "execute_async_v3", "trt_flavor": self.flavor}
 
-
-class TensorRTCudaGraphRunner(TensorRTRunner):
-    backend = "tensorrt-cudagraph"
-
-    def __init__(self, combo: Combination, engine_path: Path, notes: dict[str, object]) -> None:
-        super().__init__(combo, engine_path, notes, cuda_graph=True)
+    def close(self) -> None:
+        self.graph = self.context = self.engine = self.static_input = self.output = None
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()

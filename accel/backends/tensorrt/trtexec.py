@@ -45,7 +45,7 @@ def trtexec_row(combo: Combination, store: ArtifactStore, options: BuilderOption
     fields = {"onnx_sha256": onnx.meta["sha256"], "shape": list(shape), "workspace_mb": options.workspace_mb,
               "optimization_level": options.optimization_level, "tool": "trtexec", "version": _trtexec_version()}  # fmt: skip
     engine = store.cache.get_or_build("trtexec-engine", fields, build, ".plan")
-    command = benchmark_command(engine.path, export.INPUT_NAME, shape, warmup_ms, iterations, combo.backend.endswith("cudagraph"))
+    command = benchmark_command(engine.path, export.INPUT_NAME, shape, warmup_ms, iterations, cuda_graph=False)
     log = run_logged(command, engine.path.with_name(f"bench-b{combo.batch}.log"))
     return parse_log(log), command
 

@@ -1,7 +1,7 @@
 """torch.compile (inductor) runners: the PyTorch user's own optimizing path.
 
 Weights are frozen into the graph (inductor `freezing`), shapes are static (one compile per
-batch size), and compilation happens in `upload` — outside every timed region — with its duration
+batch size), and compilation happens in `prepare` — outside every timed region — with its duration
 reported. `reduce-overhead` mode adds CUDA graphs. max-autotune is opt-in only: it took over ten
 minutes for three models on the H100 machine.
 """
@@ -16,17 +16,13 @@ import torch
 from accel.matrix import Combination
 from accel.backends.torch.eager import TorchEagerRunner
 
-COMPILE_MODES = {"torch-compile": "default", "torch-compile-cudagraph": "reduce-overhead"}
-
 
 class TorchCompileRunner(TorchEagerRunner):
     """Eager module compiled by inductor; outputs cloned on download (cudagraph trees reuse buffers)."""
 
-    backend = "torch-compile"
-
-    def __init__(self, combo: Combination, module: torch.nn.Module, channels_last: bool = False, autotune: bool = False) -> None:
+    def __init__(self, combo: Combination, module: torch.nn.Module, channels_last: bool, mode: str) -> None:
         super().__init__(combo, module, channels_last)
-        self.mode = "max-autotune" if autotune else COMPILE_MODES[combo.backend]
+        self.mode = mode
         self.forward = torch.compile(self.module, mode=self.mode, dynamic=False, fullgraph=False)
         self.compile_seconds: dict[int, float] = {}
 
@@ -35,19 +31,25 @@ class TorchCompileRunner(TorchEagerRunner):
         # reduce-overhead slower than default mode in our first H100 run.
         return torch.cuda.current_stream() if self.combo.device == "cuda" else None
 
-    def upload(self, batch: np.ndarray) -> torch.Tensor:
-        inputs = super().upload(batch)
-        size = int(inputs.shape[0])
-        if size not in self.compile_seconds:
-            import torch._inductor.config as inductor_config
+    def prepare(self, batch: np.ndarray) -> None:
+        """Compile for this batch size (static shapes: once per size), timed for the notes."""
+        size = int(batch.shape[0])
+        if size in self.compile_seconds:
+            return
+        import torch._inductor.config as inductor_config
 
-            started = time.perf_counter()
-            with inductor_config.patch(freezing=True):
-                for _ in range(3):  # compile, then let cudagraph trees record and settle
-                    self.enqueue(inputs)
-                    self.synchronize()
-            self.compile_seconds[size] = round(time.perf_counter() - started, 2)
-        return inputs
+        inputs = super().upload(batch)
+        started = time.perf_counter()
+        with inductor_config.patch(freezing=True):
+            for _ in range(3):  # compile, then let cudagraph trees record and settle
+                self.enqueue(inputs)
+                self.synchronize()
+        self.compile_seconds[size] = round(time.perf_counter() - started, 2)
+
+    def upload(self, batch: np.ndarray) -> torch.Tensor:
+        if int(batch.shape[0]) not in self.compile_seconds:
+            raise RuntimeError(f"{self.combo.test_id}: prepare() must compile batch size {batch.shape[0]} before upload")
+        return super().upload(batch)
 
     def download(self, outputs: torch.Tensor) -> np.ndarray:
         return super().download(outputs.clone())

@@ -21,8 +21,6 @@ CUDA_GRAPH_WARMUP = 3
 class TorchEagerRunner(Runner):
     """Runs the torch module, cast to the row's precision, on the requested device."""
 
-    backend = "torch"
-
     def __init__(self, combo: Combination, module: torch.nn.Module, channels_last: bool = False) -> None:
         super().__init__(combo)
         self.device = torch.device(combo.device)
@@ -76,12 +74,15 @@ class TorchEagerRunner(Runner):
         )
         return notes
 
+    def close(self) -> None:
+        self.module = self.forward = self.transfers = None
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+            torch.cuda.empty_cache()
+
 
 class TorchCudaGraphRunner(TorchEagerRunner):
     """One inference captured with torch.cuda.CUDAGraph and replayed per round (removes launch cost)."""
-
-    backend = "torch-cudagraph"
-    per_batch = True
 
     def __init__(self, combo: Combination, module: torch.nn.Module, channels_last: bool = False) -> None:
         super().__init__(combo, module, channels_last)
@@ -89,8 +90,12 @@ class TorchCudaGraphRunner(TorchEagerRunner):
         self.static_input: torch.Tensor | None = None
         self.static_output: torch.Tensor | None = None
 
-    def _capture(self, example: torch.Tensor) -> None:
-        self.static_input = example.clone()
+    def prepare(self, batch: np.ndarray) -> None:
+        """Capture one inference on a static input of this batch's shape (once per runner)."""
+        if self.graph is not None:
+            self._check_shape(batch)
+            return
+        self.static_input = super().upload(batch).clone()
         with torch.cuda.stream(self.transfers.stream), torch.inference_mode():
             for _ in range(CUDA_GRAPH_WARMUP):  # let cuDNN pick algorithms before capture
                 self.module(self.static_input)
@@ -100,15 +105,16 @@ class TorchCudaGraphRunner(TorchEagerRunner):
             self.static_output = self.module(self.static_input)
         self.transfers.stream.synchronize()
 
+    def _check_shape(self, batch: np.ndarray) -> None:
+        if self.static_input is None:
+            raise RuntimeError(f"{self.combo.test_id}: prepare() must capture the CUDA graph before upload")
+        if tuple(batch.shape) != tuple(self.static_input.shape):
+            raise ValueError(f"CUDA graph captured for shape {tuple(self.static_input.shape)}; got {tuple(batch.shape)}")
+
     def upload(self, batch: np.ndarray) -> torch.Tensor:
-        device_batch = super().upload(batch)
-        if self.graph is None:
-            self._capture(device_batch)
-        elif device_batch.shape != self.static_input.shape:
-            raise ValueError(f"CUDA graph captured for shape {tuple(self.static_input.shape)}; got {tuple(device_batch.shape)}")
-        else:
-            self.static_input.copy_(device_batch)
-            self.transfers.stream.synchronize()
+        self._check_shape(batch)
+        self.static_input.copy_(super().upload(batch))
+        self.transfers.stream.synchronize()
         return self.static_input
 
     def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -118,3 +124,7 @@ class TorchCudaGraphRunner(TorchEagerRunner):
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "engine": "cuda-graph"}
+
+    def close(self) -> None:
+        self.graph = self.static_input = self.static_output = None
+        super().close()

@@ -1,0 +1,33 @@
+"""Registry plugin of the TensorRT Python-runtime backends (execute_async_v3, + CUDA graph)."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING
+
+from accel.backends.base import Runner
+from accel.backends.options import RunnerOptions
+from accel.backends.tensorrt.engine import TRT_MODULES
+from accel.matrix import Combination
+
+if TYPE_CHECKING:
+    from accel.artifacts.store import ArtifactStore
+
+
+def missing(combo: Combination, options: RunnerOptions) -> str | None:
+    if any(importlib.util.find_spec(name) is not None for name in TRT_MODULES):
+        return None
+    return (
+        "python module 'tensorrt' (or 'tensorrt_rtx') is not installed: its wheels come from NVIDIA's "
+        "index (pip install -e '.[tensorrt]' --extra-index-url https://pypi.nvidia.com)"
+    )
+
+
+def create(combo: Combination, artifacts: ArtifactStore, options: RunnerOptions) -> Runner:
+    from accel.backends.tensorrt.runner import TensorRTRunner
+
+    entry, plan = artifacts.engine_entry(combo.model, combo.input_size, combo.precision, combo.batch, options.trt_mode, options.trt_builder)
+    notes = {"trt_version": entry.meta["fields"]["trt_version"], "strongly_typed": plan.strongly_typed,
+             "builder_flags": list(plan.builder_flags), "workspace_mb": options.trt_builder.workspace_mb,
+             "optimization_level": options.trt_builder.optimization_level, "engine_build_s": entry.meta["build_seconds"]}  # fmt: skip
+    return TensorRTRunner(combo, entry.path, notes, cuda_graph=combo.spec.mode == "cudagraph")
