@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from accel.errors import UsageError, invalid_choice
+from accel.inputs.color import to_rgb
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 ON_BAD_IMAGE = ("fail", "skip")
@@ -27,7 +28,11 @@ SAMPLE_PHOTOS = (
 
 
 class ImageDecodeError(UsageError):
-    """An image file could not be decoded; names the file."""
+    """An image file could not be read or decoded, or is too large; names the file."""
+
+
+class BadImageWarning(UserWarning):
+    """A bad image was left out (--on-bad-image skip)."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,32 @@ def find_images(directory: str | Path) -> list[Path]:
 
 
 def decode(image: EncodedImage) -> Image.Image:
-    """Decode to an RGB PIL image; grayscale and RGBA sources are converted."""
+    """Decode to an RGB PIL image (`accel.inputs.color.to_rgb`: 16-bit scaled, transparency on white)."""
     try:
         with Image.open(io.BytesIO(image.data)) as opened:
-            return opened.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ImageDecodeError(f"cannot decode image {image.name!r}: {exc}") from exc
+            return to_rgb(opened)
+    except UnidentifiedImageError as exc:
+        raise ImageDecodeError(f"image {image.name!r} cannot be decoded: not an image format Pillow knows") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageDecodeError(f"image {image.name!r} is too large: {exc}") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageDecodeError(f"image {image.name!r} cannot be decoded: {exc}") from exc
+
+
+def read_checked(path: Path) -> EncodedImage:
+    """Read and fully decode `path` once; an image over Pillow's decompression-bomb limit
+    (PIL.Image.MAX_IMAGE_PIXELS), which Pillow would only warn about below twice the limit, is refused."""
+    try:
+        image = EncodedImage(str(path), path.read_bytes())
+    except OSError as exc:
+        raise ImageDecodeError(f"image {str(path)!r} cannot be read: {exc}") from exc
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            decode(image)
+        except Image.DecompressionBombWarning as exc:
+            raise ImageDecodeError(f"image {image.name!r} is too large: {exc}") from exc
+    return image
 
 
 def validate_on_bad_image(value: str) -> str:
@@ -78,28 +103,30 @@ def validate_on_bad_image(value: str) -> str:
     return value
 
 
+def refuse_or_warn(error: ImageDecodeError, on_bad_image: str) -> None:
+    """`fail`: raise naming the file; `skip`: one warning line for this file."""
+    if on_bad_image == "fail":
+        raise ImageDecodeError(f"{error} (pass --on-bad-image skip to leave it out)") from error
+    warnings.warn(BadImageWarning(f"--on-bad-image skip: left out {error}"), stacklevel=3)
+
+
 def load_images(paths: Sequence[Path], on_bad_image: str = "fail") -> list[EncodedImage]:
-    """Read and test-decode every file; a bad one fails or is skipped (with a warning) as asked."""
+    """Read and decode every file once; a bad one fails or is skipped (one warning each) as asked."""
     validate_on_bad_image(on_bad_image)
-    images, skipped = [], []
+    images = []
     for path in paths:
-        image = EncodedImage(str(path), path.read_bytes())
         try:
-            decode(image)
+            images.append(read_checked(path))
         except ImageDecodeError as exc:
-            if on_bad_image == "fail":
-                raise ImageDecodeError(f"{exc} (pass --on-bad-image skip to leave it out)") from exc
-            skipped.append(str(path))
-            continue
-        images.append(image)
-    if skipped:
-        warnings.warn(f"skipped {len(skipped)} undecodable image(s): {', '.join(skipped)}", stacklevel=2)
-    if not images:
-        raise UsageError("no decodable images left after skipping bad ones")
+            refuse_or_warn(exc, on_bad_image)
     return images
 
 
+def image_paths(directory: str | Path | None) -> list[Path]:
+    """The files of the image set: `directory` when given, else the bundled sample photos."""
+    return find_images(directory) if directory else sample_photo_paths()
+
+
 def image_source(directory: str | Path | None, on_bad_image: str = "fail") -> list[EncodedImage]:
-    """The benchmark's image set: `directory` when given, else the bundled sample photos."""
-    paths = find_images(directory) if directory else sample_photo_paths()
-    return load_images(paths, on_bad_image)
+    """The benchmark's image set, every file checked (see `accel.inputs.workloads.check_image_set`)."""
+    return load_images(image_paths(directory), on_bad_image)

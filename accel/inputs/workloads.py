@@ -16,16 +16,35 @@ from pathlib import Path
 
 import numpy as np
 
+from accel.errors import UsageError
 from accel.inputs import digits_data
 from accel.inputs.augment import augmented_views
-from accel.errors import UsageError
-from accel.inputs.images import EncodedImage, decode
+from accel.inputs.images import EncodedImage, decode, image_paths, load_images
 from accel.inputs.preprocess import preprocess_batch
 
 EVAL_VIEWS = 64
 EVAL_SEED = 2024
 CALIBRATION_SEED = 7
 HOLDOUT_EVERY = 3  # photo i is held out for evaluation when i % 3 == 2
+
+
+def too_few_photos(found: int, where: str) -> UsageError:
+    return UsageError(
+        f"photo workloads need at least {HOLDOUT_EVERY} decodable images (one in {HOLDOUT_EVERY} is held out for "
+        f"evaluation, the others calibrate); found {found} in {where}"
+    )
+
+
+def check_image_set(images_dir: str | Path | None, on_bad_image: str) -> list[EncodedImage]:
+    """The photo set, every file decoded once, meant for startup: a bad file fails naming it or is
+    skipped with one warning, and a set too small for the evaluation split is refused before any row runs."""
+    paths = image_paths(images_dir)
+    images = load_images(paths, on_bad_image)
+    if len(images) < HOLDOUT_EVERY:
+        where = repr(str(images_dir)) if images_dir else "the scikit-image sample photos"
+        skipped = len(paths) - len(images)
+        raise too_few_photos(len(images), where + (f" ({skipped} bad one(s) skipped)" if skipped else ""))
+    return images
 
 
 @dataclass(frozen=True)
@@ -94,7 +113,7 @@ class PhotoWorkload(Workload):
     ) -> None:
         super().__init__(model, input_size)
         if len(images) < HOLDOUT_EVERY:
-            raise UsageError(f"photo workloads need at least {HOLDOUT_EVERY} images (calibration and held-out); got {len(images)}")
+            raise too_few_photos(len(images), "the image set")
         self.images = list(images)
         self.validation = validation
 

@@ -9,7 +9,8 @@ read only from the local torch hub cache (nothing is downloaded at run time).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from accel.errors import DegenerateModelError, UsageError, invalid_choice
 WEIGHTS_POLICIES = ("random", "pretrained")
 DEFAULT_SEED = 0
 BN_RECALIBRATION_BATCH = 16
+MAX_LISTED = 5  # keys named per kind of checkpoint mismatch
 
 
 def torchvision_builder(name: str) -> Callable[..., torch.nn.Module]:
@@ -53,19 +55,82 @@ def pretrained_checkpoint_path(name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
 
 
-def build_pretrained(name: str) -> torch.nn.Module:
-    """DEFAULT pretrained weights from the local hub cache, or a clear error saying how to get them."""
+def checked_checkpoint(name: str) -> Path:
+    """The hub cache's DEFAULT checkpoint for `name`, present and with the sha256 its file name promises.
+
+    torchvision names its files `name-<sha256 prefix>.pth`; torch.hub checks that prefix only while
+    downloading (`check_hash`), so a wrong or damaged file put under the name would otherwise be
+    loaded and labelled pretrained. Hashing is cheap next to a benchmark run (~0.1 s per 50 MB).
+    """
     path = pretrained_checkpoint_path(name)
+    url = pretrained_weights_enum(name).url
     if not path.is_file():
-        weights = pretrained_weights_enum(name)
         raise UsageError(
             f"--weights pretrained: {name} weights are not in the local torch hub cache ({path}). "
             f"On a machine with internet run: python -c \"import torchvision; "
             f"torchvision.models.{name}(weights='DEFAULT')\" and copy {path.name} into {path.parent} "
-            f"(or download {weights.url}); set TORCH_HOME to use another cache folder."
+            f"(or download {url}); set TORCH_HOME to use another cache folder."
         )
+    match = torch.hub.HASH_REGEX.search(path.name)
+    if match:
+        digest = file_sha256(path)
+        if not digest.startswith(match.group(1)):
+            raise UsageError(
+                f"--weights pretrained: {path} is not the {name} checkpoint torchvision published: its sha256 is "
+                f"{digest}, and the file name promises one starting with {match.group(1)}. Delete it and download {url} again."
+            )
+    return path
+
+
+def check_pretrained_checkpoints(names: Sequence[str]) -> None:
+    """Startup check for --weights pretrained: every ImageNet model's checkpoint present and intact."""
+    from accel.matrix import IMAGENET_MODELS
+
+    for name in names:
+        if name in IMAGENET_MODELS:
+            checked_checkpoint(name)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def state_dict_mismatch(state: object, expected: Mapping[str, torch.Tensor]) -> str | None:
+    """What keeps `state` from loading strictly into a model with `expected` (None when nothing)."""
+    if not isinstance(state, Mapping):
+        return f"it holds a {type(state).__name__}, not a state dict"
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    shapes = [
+        f"{key} {tuple(getattr(state[key], 'shape', ()))} (expected {tuple(tensor.shape)})"
+        for key, tensor in expected.items()
+        if key in state and tuple(getattr(state[key], "shape", ())) != tuple(tensor.shape)
+    ]
+    problems = [
+        f"{len(items)} {label}: {', '.join(items[:MAX_LISTED])}{', ...' if len(items) > MAX_LISTED else ''}"
+        for label, items in (("missing keys", missing), ("unexpected keys", unexpected), ("wrong shapes", shapes))
+        if items
+    ]
+    return "; ".join(problems) or None
+
+
+def build_pretrained(name: str) -> torch.nn.Module:
+    """DEFAULT pretrained weights from the local hub cache, checked; a clear error names the file and the fault."""
+    path = checked_checkpoint(name)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--weights pretrained: {path} is not a readable torch checkpoint: {reason}") from exc
     model = torchvision_builder(name)(weights=None)
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    problem = state_dict_mismatch(state, model.state_dict())
+    if problem:
+        raise UsageError(f"--weights pretrained: {path} does not hold {name}'s weights: {problem}")
+    model.load_state_dict(state)
     return model.eval()
 
 
