@@ -85,34 +85,49 @@ def test_failed_or_interrupted_build_leaves_nothing(tmp_path):
     assert entry.built and entry.path.read_bytes() == b"whole"
 
 
+CHUNKS = 20
+CHUNK = b"x" * 1000
+SHARED_FIELDS = {"m": "shared"}
+
+
 def _concurrent_worker(root: str, counter_dir: str, result_queue) -> None:
     def slow_build(path: Path) -> None:
         (Path(counter_dir) / f"build-{os.getpid()}").touch()
         with open(path, "wb") as handle:
-            for _ in range(20):  # written slowly so a reader would see a partial file
-                handle.write(b"x" * 1000)
+            for _ in range(CHUNKS):  # written slowly so a reader would see a partial file
+                handle.write(CHUNK)
                 handle.flush()
                 time.sleep(0.01)
 
-    entry = ArtifactCache(root).get_or_build("onnx", {"m": "shared"}, slow_build, ".bin")
-    result_queue.put(entry.path.read_bytes() == b"x" * 20_000)
+    entry = ArtifactCache(root).get_or_build("onnx", SHARED_FIELDS, slow_build, ".bin")
+    result_queue.put(entry.path.read_bytes() == CHUNK * CHUNKS)
 
 
 def test_concurrent_processes_build_once_and_never_see_partial_files(tmp_path):
+    """Builders run in child processes while this process polls the final path: whenever it
+    exists it must be whole (a builder writing in place would show it growing)."""
     context = multiprocessing.get_context("spawn")
     counter_dir = tmp_path / "builds"
     counter_dir.mkdir()
+    root = tmp_path / "cache"
+    final = ArtifactCache(root).entry_dir("onnx", cache_key(SHARED_FIELDS)) / "artifact.bin"
     results = context.Queue()
-    workers = [
-        context.Process(target=_concurrent_worker, args=(str(tmp_path / "cache"), str(counter_dir), results))
-        for _ in range(4)
-    ]
+    workers = [context.Process(target=_concurrent_worker, args=(str(root), str(counter_dir), results)) for _ in range(3)]
     for worker in workers:
         worker.start()
+    seen_sizes = set()
+    while any(worker.is_alive() for worker in workers):
+        try:
+            seen_sizes.add(len(final.read_bytes()))
+        except FileNotFoundError:
+            pass
+        time.sleep(0.001)
     for worker in workers:
         worker.join(timeout=120)
         assert worker.exitcode == 0
-    assert [results.get(timeout=5) for _ in workers] == [True] * 4
+    seen_sizes.add(len(final.read_bytes()))
+    assert seen_sizes == {len(CHUNK) * CHUNKS}  # never partial
+    assert [results.get(timeout=5) for _ in workers] == [True] * 3
     assert len(list(counter_dir.iterdir())) == 1
 
 

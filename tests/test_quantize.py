@@ -4,10 +4,10 @@ import numpy as np
 import onnx
 import pytest
 
-from accel.artifacts import quantize
-from accel.artifacts.store import ArtifactStore
+from accel.artifacts import fp16, quantize, ranges
 from accel.artifacts.cache import ArtifactCache
 from accel.artifacts.calibration import check_calibration_set
+from accel.artifacts.store import ArtifactStore
 from accel.errors import ArtifactError, UsageError
 
 
@@ -35,7 +35,7 @@ def test_ort_cpu_recipe_uses_uint8_activations(cache_root):
 
 
 def test_calibration_cache_reused_across_recipes_and_invalidated(tmp_path):
-    if not quantize.supports_calibration_cache():
+    if not ranges.supports_calibration_cache():
         pytest.skip("this onnxruntime has no calibration_cache_path in quantize_static")
     log: list[str] = []
     store = make_store(tmp_path, log, calib_size=64)
@@ -80,7 +80,7 @@ def test_topological_sort_repairs_order():
         [b, a], "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
         [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])],
     )  # fmt: skip
-    assert [n.name for n in quantize.topologically_sorted(graph)] == ["first", "second"]
+    assert [n.name for n in fp16.topologically_sorted(graph)] == ["first", "second"]
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,9 @@ def test_7bit_recipe_keeps_weights_within_7_bits(cache_root):
     assert weights and all(abs(w.astype(int)).max() <= 64 for w in weights)  # symmetric 7-bit: [-64, 64]
     full = make_store(cache_root).precision_entry("digits_mlp", None, "int8", "ort-cpu").path
     assert any(abs(onnx.numpy_helper.to_array(i)).max() > 64 for i in onnx.load(str(full)).graph.initializer if i.name.endswith("weight_quantized"))
+
+
+def test_recipe_type_names_become_onnxruntime_enums_or_a_clear_error(tmp_path):
+    options = {**quantize.qdq_options("trt", "minmax", None), "activation_type": "QInt7"}
+    with pytest.raises(UsageError, match=r"`activation_type` must be one of QInt8, QUInt8.*got 'QInt7'"):
+        quantize.quantize_qdq(tmp_path / "m.onnx", tmp_path / "q.onnx", np.zeros((8, 64), np.float32), options, "input")

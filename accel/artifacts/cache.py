@@ -3,7 +3,8 @@
 The key hashes every field that changes the artifact (model, weights, opset, shapes, precision,
 library versions...). An entry is trusted only if its sidecar names the same key and fields and
 the file's SHA-256 matches; anything else (truncated file, missing sidecar, failed load check) is
-rebuilt, never used.
+rebuilt, never used. Temporaries carry their owner's pid (`accel.artifacts.tempfiles`), and a new
+cache removes those a killed process left behind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from accel.artifacts.tempfiles import owned_prefix, remove_dead_owners
 from accel.errors import ArtifactError
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def _fsync_replace(tmp: Path, final: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder and rename, so readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=owned_prefix(f".{path.name}"), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -93,6 +95,8 @@ class ArtifactCache:
     def __init__(self, root: str | Path | None = None, progress: Callable[[str], None] | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.progress = progress or log.info
+        if self.root.is_dir():
+            remove_dead_owners(self.root.rglob(".*"))
 
     def entry_dir(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / key
@@ -146,7 +150,7 @@ class ArtifactCache:
         summary = ", ".join(f"{k}={v}" for k, v in fields.items() if k in ("model", "precision", "input_shape", "recipe"))
         self.progress(f"building {kind} ({summary}) in {artifact.parent} ...")
         (artifact.parent / META_NAME).unlink(missing_ok=True)  # invalidate before replacing the file
-        fd, tmp_name = tempfile.mkstemp(dir=artifact.parent, prefix=".build.", suffix=suffix)
+        fd, tmp_name = tempfile.mkstemp(dir=artifact.parent, prefix=owned_prefix(".build"), suffix=suffix)
         os.close(fd)
         tmp = Path(tmp_name)
         started = time.perf_counter()

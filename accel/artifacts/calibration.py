@@ -17,7 +17,6 @@ CALIB_METHODS = ("minmax", "entropy", "percentile")
 DEFAULT_CALIB_METHOD = "percentile"
 DEFAULT_CALIB_SIZE = 256
 MIN_CALIB_SIZE = 8
-READER_BATCH = 16
 
 
 def array_sha256(array: np.ndarray) -> str:

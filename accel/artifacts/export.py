@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from accel.quality.drift import Drift, measure_drift
 from accel.errors import ArtifactError
+from accel.quality.drift import Drift, measure_drift
 
 INPUT_NAME = "input"
 OUTPUT_NAME = "logits"

@@ -1,55 +1,46 @@
-"""FP16 conversion and INT8 QDQ quantization of fp32 ONNX artifacts.
+"""INT8 QDQ quantization of fp32 ONNX artifacts, and the recipes that say how.
 
-FP16 uses ONNX Runtime's own converter (`onnxruntime.transformers.float16`, shipped in both the
-CPU and GPU wheels, so no extra dependency) with float32 inputs/outputs kept, so callers feed
-the same tensors at every precision.
-
-INT8 is static post-training quantization in QDQ form with per-channel int8 weights, in one of
-two recipes chosen by the backend that will run it:
+INT8 is static post-training quantization in QDQ form with per-channel int8 weights, in a recipe
+chosen by the backend that will run it:
   trt      symmetric int8 activations and weights, every zero point 0, float biases (TensorRT explicit
            quantization)
   ort-cpu  uint8 activations, int8 symmetric per-channel weights (ONNX Runtime's fast x86 kernels)
-Activation ranges are computed once per (model, calibration set, method) and kept as a
-calibration cache, shared by both recipes.
+Activation ranges come from `accel.artifacts.ranges`, shared by every recipe. Recipes are plain
+values (onnxruntime's enums are looked up by name inside `quantize_qdq`), so this module imports
+without onnxruntime: a torch-only install needs `recipe_for` and friends, not the quantizer.
 """
 
 from __future__ import annotations
 
-import inspect
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
 import onnx
-from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-from accel.errors import ArtifactError, UsageError
-
-FP16_CONVERTER = "onnxruntime.transformers.float16(keep_io_types=True)"
-READER_BATCH = 16
-CALIBRATION_CHUNK = 32
-CALIBRATION_METHODS = {
-    "minmax": CalibrationMethod.MinMax,
-    "entropy": CalibrationMethod.Entropy,
-    "percentile": CalibrationMethod.Percentile,
-}
+from accel.artifacts import ranges
+from accel.artifacts.deps import require
+from accel.artifacts.tempfiles import owned_work_dir
+from accel.errors import ArtifactError, UsageError, invalid_choice
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How activations and weights are quantized for one kind of backend."""
+    """How activations and weights are quantized for one kind of backend (names of ORT's enums)."""
 
     name: str
-    activation_type: QuantType
-    weight_type: QuantType
+    activation_type: str
+    weight_type: str
     extra_options: dict = field(default_factory=dict)
     # 7-bit weights: x86 CPUs without VNNI multiply u8 x s8 with vpmaddubsw, whose int16 pair sums
     # saturate; ORT's documented remedy is reduce_range (measured: digits_mlp cosine_min 0.962 -> 0.9998).
     reduce_range: bool = False
     # Quantize only heavy Conv/Gemm layers of the models in HEAVY_ONLY_MIN_WEIGHTS (ORT CPU recipes).
     heavy_only: bool = False
+    per_channel: bool = True
+    quant_format: str = "QDQ"
 
 
 RECIPES = {
@@ -57,12 +48,12 @@ RECIPES = {
     # and each consumer gets its own Q/DQ pair so TensorRT can fuse per layer.
     "trt": Recipe(
         "trt",
-        QuantType.QInt8,
-        QuantType.QInt8,
+        "QInt8",
+        "QInt8",
         {"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": False, "DedicatedQDQPair": True},
     ),
-    "ort-cpu": Recipe("ort-cpu", QuantType.QUInt8, QuantType.QInt8, {"WeightSymmetric": True}, heavy_only=True),
-    "ort-cpu-7bit": Recipe("ort-cpu-7bit", QuantType.QUInt8, QuantType.QInt8, {"WeightSymmetric": True}, reduce_range=True, heavy_only=True),
+    "ort-cpu": Recipe("ort-cpu", "QUInt8", "QInt8", {"WeightSymmetric": True}, heavy_only=True),
+    "ort-cpu-7bit": Recipe("ort-cpu-7bit", "QUInt8", "QInt8", {"WeightSymmetric": True}, reduce_range=True, heavy_only=True),
 }
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
 # Which recipe each (backend, device) runs. ORT's CUDA provider gets the symmetric recipe: zero
@@ -101,86 +92,11 @@ def check_recipe(artifact_recipe: str, backend: str, device: str) -> None:
         )
 
 
-class NumpyCalibrationReader(CalibrationDataReader):
-    """Feeds a calibration array to ONNX Runtime's calibrator in fixed-size batches."""
-
-    def __init__(self, data: np.ndarray, input_name: str, batch: int = READER_BATCH) -> None:
-        self.data = data
-        self.input_name = input_name
-        self.batch = batch
-        self.position = 0
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        if self.position >= len(self.data):
-            return None
-        chunk = self.data[self.position : self.position + self.batch]
-        self.position += self.batch
-        return {self.input_name: np.ascontiguousarray(chunk)}
-
-    def rewind(self) -> None:
-        self.position = 0
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-
-def topologically_sorted(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
-    """Nodes in an order where every input is produced before use (Kahn's algorithm, stable)."""
-    available = {i.name for i in graph.input} | {i.name for i in graph.initializer} | {""}
-    pending = list(graph.node)
-    ordered: list[onnx.NodeProto] = []
-    while pending:
-        ready = [node for node in pending if all(name in available for name in node.input)]
-        if not ready:
-            raise ArtifactError(f"graph has a cycle or a dangling input near node {pending[0].name!r}")
-        for node in ready:
-            ordered.append(node)
-            available.update(node.output)
-        pending = [node for node in pending if node not in ready]
-    return ordered
-
-
-def convert_fp16(source: Path, destination: Path) -> None:
-    """fp32 ONNX -> fp16 weights and activations, fp32 graph inputs and outputs.
-
-    The converter appends its input casts at the end of the node list; we re-sort so the file
-    passes onnx.checker (ONNX requires topological order)."""
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
-    model = convert_float_to_float16(onnx.load(str(source)), keep_io_types=True)
-    nodes = topologically_sorted(model.graph)
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    onnx.save(model, str(destination))
-
-
 def prepare_for_quantization(source: Path, destination: Path) -> None:
     """ORT's recommended pre-step: shape inference and graph optimisation before calibration."""
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    quant_pre_process(str(source), str(destination), skip_symbolic_shape=False)
-
-
-def supports_calibration_cache() -> bool:
-    """onnxruntime >= 1.26 can save and reload computed ranges (`calibration_cache_path`)."""
-    return "calibration_cache_path" in inspect.signature(quantize_static).parameters
-
-
-def compute_ranges(model: Path, calibration: np.ndarray, method: str, destination: Path, input_name: str) -> None:
-    """Run the calibrator once and write its ranges as ONNX Runtime's calibration cache JSON.
-
-    Data goes in chunks: ORT's histogram calibrators hold every intermediate output of one
-    `collect_data` call in memory (256 efficientnet_b0 samples at once exceeded 24 GiB), and merge
-    histograms across calls."""
-    from onnxruntime.quantization.calibrate import create_calibrator, save_tensors_data
-
-    with tempfile.TemporaryDirectory(prefix="accel-calib.") as tmp:
-        calibrator = create_calibrator(
-            model, None, augmented_model_path=str(Path(tmp) / "augmented.onnx"), calibrate_method=CALIBRATION_METHODS[method]
-        )
-        for start in range(0, len(calibration), CALIBRATION_CHUNK):
-            calibrator.collect_data(NumpyCalibrationReader(calibration[start : start + CALIBRATION_CHUNK], input_name))
-        save_tensors_data(calibrator.compute_data(), destination)
+    shape_inference = require("onnxruntime.quantization.shape_inference", "INT8 quantization")
+    with owned_work_dir():  # quant_pre_process makes its own temporary folder
+        shape_inference.quant_pre_process(str(source), str(destination), skip_symbolic_shape=False)
 
 
 def heavy_nodes(model: Path, min_weights: int) -> list[str]:
@@ -194,36 +110,53 @@ def heavy_nodes(model: Path, min_weights: int) -> list[str]:
     ]
 
 
+def qdq_options(recipe: str, method: str, nodes_to_quantize: Sequence[str] | None) -> dict[str, object]:
+    """Every option `quantize_static` receives, as plain values: the INT8 cache key hashes exactly these."""
+    chosen = RECIPES[recipe]
+    return {
+        "quant_format": chosen.quant_format,
+        "per_channel": chosen.per_channel,
+        "activation_type": chosen.activation_type,
+        "weight_type": chosen.weight_type,
+        "calibrate_method": method,
+        "op_types_to_quantize": list(HEAVY_OP_TYPES) if nodes_to_quantize is not None else None,
+        "nodes_to_quantize": list(nodes_to_quantize) if nodes_to_quantize is not None else None,
+        "reduce_range": chosen.reduce_range,
+        "extra_options": dict(chosen.extra_options),
+    }
+
+
+def _ort_enum(enum: type[Enum], name: str, option: str) -> Enum:
+    """onnxruntime's enum member for a recipe's plain name."""
+    try:
+        return enum[name]
+    except KeyError:
+        raise invalid_choice(option, name, enum.__members__) from None
+
+
 def quantize_qdq(
     model: Path,
     destination: Path,
     calibration: np.ndarray,
-    method: str,
-    recipe: str,
+    options: Mapping[str, object],
     input_name: str,
-    ranges: Path | None = None,
-    nodes_to_quantize: Sequence[str] | None = None,
+    calibration_cache: Path | None = None,
 ) -> None:
-    """Static QDQ quantization of `model` (already prepared) with `recipe`, per-channel weights."""
-    chosen = RECIPES[recipe]
-    kwargs = {}
-    if ranges is not None:
-        kwargs["calibration_cache_path"] = str(ranges)
-    quantize_static(
-        str(model),
-        str(destination),
-        NumpyCalibrationReader(calibration, input_name),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,
-        activation_type=chosen.activation_type,
-        weight_type=chosen.weight_type,
-        calibrate_method=CALIBRATION_METHODS[method],
-        op_types_to_quantize=list(HEAVY_OP_TYPES) if nodes_to_quantize is not None else None,
-        nodes_to_quantize=list(nodes_to_quantize) if nodes_to_quantize is not None else None,
-        reduce_range=chosen.reduce_range,
-        extra_options=dict(chosen.extra_options),
-        **kwargs,
-    )
+    """Static quantization of `model` (already prepared) with `options` from `qdq_options`, reading
+    activation ranges from `calibration_cache` where given."""
+    quantization = require("onnxruntime.quantization", "INT8 quantization")
+    kwargs = {
+        **options,
+        "quant_format": _ort_enum(quantization.QuantFormat, options["quant_format"], "quant_format"),
+        "activation_type": _ort_enum(quantization.QuantType, options["activation_type"], "activation_type"),
+        "weight_type": _ort_enum(quantization.QuantType, options["weight_type"], "weight_type"),
+        "calibrate_method": ranges.ort_calibration_method(options["calibrate_method"]),
+    }
+    if calibration_cache is not None:
+        kwargs["calibration_cache_path"] = str(calibration_cache)
+    with owned_work_dir():  # without ranges, quantize_static calibrates in its own temporary folder
+        reader = ranges.NumpyCalibrationReader(calibration, input_name, ranges.READER_BATCH)
+        quantization.quantize_static(str(model), str(destination), reader, **kwargs)
 
 
 @dataclass(frozen=True)
