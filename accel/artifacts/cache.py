@@ -4,7 +4,9 @@ The key hashes every field that changes the artifact (model, weights, opset, sha
 library versions...). An entry is trusted only if its sidecar names the same key and fields and
 the file's SHA-256 matches; anything else (truncated file, missing sidecar, failed load check) is
 rebuilt, never used. Temporaries carry their owner's pid (`accel.artifacts.tempfiles`), and a new
-cache removes those a killed process left behind.
+cache removes those a killed process left behind. Files follow the umask, so a group can share a
+cache folder; a folder that cannot be written fails with a message naming $ACCEL_CACHE_DIR
+(`cache_errors`), and a wait on another run's lock is bounded and reported (`cache_lock`).
 """
 
 from __future__ import annotations
@@ -13,16 +15,15 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
-from accel.artifacts.tempfiles import owned_prefix, remove_dead_owners
+from accel.artifacts.cache_errors import CACHE_ENV, DISK_FULL, cache_io
+from accel.artifacts.cache_lock import entry_lock, lock_wait_limit
+from accel.artifacts.tempfiles import owned_temp_file, remove_dead_owners
 from accel.errors import ArtifactError
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,7 @@ log = logging.getLogger(__name__)
 class CacheRebuildWarning(UserWarning):
     """A cache entry was unusable (corrupt, stale, failed its load check) and is being rebuilt."""
 
-CACHE_ENV = "ACCEL_CACHE_DIR"
 META_NAME = "meta.json"
-LOCK_TIMEOUT_S = 3600
 
 
 def default_cache_dir() -> Path:
@@ -60,23 +59,26 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_replace(tmp: Path, final: Path) -> None:
-    with open(tmp, "rb") as handle:
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
         os.fsync(handle.fileno())
-    os.replace(tmp, final)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder and rename, so readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=owned_prefix(f".{path.name}"), suffix=".tmp")
+    tmp = owned_temp_file(path.parent, f".{path.name}", ".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        _fsync_replace(Path(tmp), path)
+        tmp.write_bytes(data)
+        _fsync(tmp)
+        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _summary(fields: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in fields.items() if k in ("model", "precision", "input_shape", "recipe"))
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,13 @@ class CacheEntry:
 class ArtifactCache:
     """Build-once storage for exported models, quantized artifacts and engines."""
 
-    def __init__(self, root: str | Path | None = None, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, root: str | Path | None = None, progress: Callable[[str], None] | None = None, lock_wait_s: float | None = None
+    ) -> None:
+        """`lock_wait_s`: how long to wait for an entry another run is building ($ACCEL_CACHE_WAIT_S, else 30 min)."""
         self.root = Path(root) if root is not None else default_cache_dir()
         self.progress = progress or log.info
+        self.lock_wait_s = lock_wait_limit(lock_wait_s)
         if self.root.is_dir():
             remove_dead_owners(self.root.rglob(".*"))
 
@@ -120,8 +126,13 @@ class ArtifactCache:
         entry = self._valid_entry(artifact, key, fields, check)
         if entry is not None:
             return entry
-        directory.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(directory) + ".lock", timeout=LOCK_TIMEOUT_S):
+        with cache_io("create the cache folder", self.root, self.root):
+            self.root.mkdir(parents=True, exist_ok=True)
+        with cache_io("create the entry folder", directory, self.root):
+            directory.mkdir(parents=True, exist_ok=True)
+        summary = _summary(fields)
+        label = f"{kind} ({summary}) at {directory}" if summary else f"{kind} at {directory}"
+        with entry_lock(directory, label, self.root, self.lock_wait_s, self.progress):
             entry = self._valid_entry(artifact, key, fields, check)  # another process may have built it
             if entry is not None:
                 return entry
@@ -147,19 +158,24 @@ class ArtifactCache:
         return CacheEntry(artifact, key, meta, built=False)
 
     def _build(self, kind, artifact: Path, key: str, fields, build, suffix: str, check) -> CacheEntry:
-        summary = ", ".join(f"{k}={v}" for k, v in fields.items() if k in ("model", "precision", "input_shape", "recipe"))
+        summary = _summary(fields)
         self.progress(f"building {kind} ({summary}) in {artifact.parent} ...")
-        (artifact.parent / META_NAME).unlink(missing_ok=True)  # invalidate before replacing the file
-        fd, tmp_name = tempfile.mkstemp(dir=artifact.parent, prefix=owned_prefix(".build"), suffix=suffix)
-        os.close(fd)
-        tmp = Path(tmp_name)
+        meta_path = artifact.parent / META_NAME
+        with cache_io("remove the stale", meta_path, self.root):
+            meta_path.unlink(missing_ok=True)  # invalidate before replacing the file
+        with cache_io("create a temporary file in", artifact.parent, self.root):
+            tmp = owned_temp_file(artifact.parent, ".build", suffix)
         started = time.perf_counter()
         try:
-            build(tmp)
+            with cache_io("write", tmp, self.root, only=DISK_FULL):
+                build(tmp)
             if check is not None:
                 check(tmp)
             digest = file_sha256(tmp)
-            _fsync_replace(tmp, artifact)
+            with cache_io("write", tmp, self.root):
+                _fsync(tmp)
+            with cache_io(f"rename {tmp} to", artifact, self.root):
+                os.replace(tmp, artifact)
         finally:
             tmp.unlink(missing_ok=True)
         meta = {
@@ -171,6 +187,7 @@ class ArtifactCache:
             "build_seconds": round(time.perf_counter() - started, 3),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        atomic_write_bytes(artifact.parent / META_NAME, json.dumps(meta, indent=2).encode())
+        with cache_io("write", meta_path, self.root):
+            atomic_write_bytes(meta_path, json.dumps(meta, indent=2).encode())
         self.progress(f"built {kind} ({summary}) in {meta['build_seconds']:.1f} s")
         return CacheEntry(artifact, key, meta, built=True)

@@ -12,6 +12,7 @@ from accel.artifacts.memo import MemoCache
 from accel.artifacts.precision import OnnxArtifacts
 from accel.artifacts.workset import Workset
 from accel.errors import ArtifactError
+from accel.inputs import color
 from accel.matrix import DIGITS_MODELS
 
 
@@ -43,13 +44,15 @@ class Int8Artifacts:
         self.calib_size = calib_size
 
     def calibration_entry(self, model: str, input_size: int | None = None) -> CacheEntry:
-        """The calibration set as .npy (same preprocessing as inference), hashed in its metadata."""
+        """The calibration set as .npy (same preprocessing as inference), hashed in its metadata; photo
+        sets are keyed on the decoder version too, since their hash is of the encoded bytes."""
         workload = self.workset.workload(model, input_size)
         digits = model in DIGITS_MODELS
         entry = self.memo.get_or_build(
             "calib-data",
             {"model_family": "digits" if digits else "photos", "model": model, "sample_shape": workload.sample_shape,
-             "size": self.calib_size, "source": "sklearn-digits-train" if digits else self.workset.images_sha256},
+             "size": self.calib_size, "source": "sklearn-digits-train" if digits else self.workset.images_sha256,
+             "decoder_version": None if digits else color.DECODER_VERSION},
             lambda path: calibration.save_npy(workload.calibration_inputs(self.calib_size), path),
             ".npy",
             lambda path: calibration.check_calibration_set(

@@ -14,6 +14,7 @@ import logging
 import os
 import platform
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -38,8 +39,18 @@ def owner_tag() -> str:
 
 
 def owned_prefix(prefix: str) -> str:
-    """`prefix` followed by this process's owner tag, for mkstemp/mkdtemp."""
+    """`prefix` followed by this process's owner tag, for temporary file and folder names."""
     return f"{prefix.rstrip('.')}.{owner_tag()}."
+
+
+def owned_temp_file(directory: Path, prefix: str, suffix: str = "") -> Path:
+    """Create an empty file named with our owner tag, its mode following the umask.
+
+    mkstemp makes 0600 files: a cache folder shared by a group would be unreadable to all but the
+    user who built each entry."""
+    path = directory / f"{owned_prefix(prefix)}{secrets.token_hex(8)}{suffix}"
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return path
 
 
 def owner_is_dead(name: str) -> bool:
@@ -56,12 +67,17 @@ def remove_dead_owners(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if not owner_is_dead(path.name):
             continue
-        with contextlib.suppress(FileNotFoundError):  # another sweeper may have got there first
+        try:
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             else:
                 path.unlink()
-            removed.append(path)
+        except FileNotFoundError:  # another sweeper got there first
+            continue
+        except OSError as exc:  # a read-only shared cache: its leftovers are harmless, and not ours to fail on
+            log.warning("cannot remove %s, left by a dead process: %s", path, exc)
+            continue
+        removed.append(path)
     if removed:
         log.info("removed %d temporaries left by dead processes: %s", len(removed), ", ".join(map(str, removed)))
     return removed

@@ -14,6 +14,7 @@ from accel.artifacts.cache import ArtifactCache
 from accel.artifacts.calibration import array_sha256
 from accel.artifacts.deps import versions
 from accel.artifacts.workset import Workset
+from accel.inputs import color
 from accel.inputs.augment import augmented_views
 from accel.inputs.digits_data import digits_split
 from accel.inputs.images import decode
@@ -45,11 +46,12 @@ def trained_fields(model: str) -> dict[str, object]:
 
 
 def recalibrated_fields(model: str, seed: int, images_sha256: str) -> dict[str, object]:
-    """Key of seeded random torchvision weights with BatchNorm statistics from the photos."""
+    """Key of seeded random torchvision weights with BatchNorm statistics from the photos, as decoded
+    (the photos' hash alone would keep stale statistics after a decoding change)."""
     return {
         "model": model, "policy": "random-bn-recalibrated", "seed": seed, "bn_views": BN_RECALIBRATION_VIEWS,
         "bn_seed": BN_RECALIBRATION_SEED, "bn_input_size": DEFAULT_INPUT_SIZE, "images_sha256": images_sha256,
-        **versions("torch", "torchvision"),
+        "decoder_version": color.DECODER_VERSION, **versions("torch", "torchvision"),
     }  # fmt: skip
 
 

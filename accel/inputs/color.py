@@ -16,6 +16,7 @@ from PIL import Image
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 SIXTEEN_BIT_MAX = 65535
 BACKGROUND = 255  # white
+DECODER_VERSION = 2  # bump when decoding changes any pixel: keys of artifacts made from decoded images hold it
 
 
 def has_transparency(image: Image.Image) -> bool:
