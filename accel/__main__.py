@@ -9,13 +9,14 @@ from accel.errors import AccelError
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from accel.measure.report import markdown_table, records_from_json
+    from accel.measure.report import records_from_json, render, skipped_from_json
 
     records = [record for path in args.json for record in records_from_json(path)]
-    if not records:
+    skipped = [row for path in args.json for row in skipped_from_json(path)]
+    if not records and not skipped:
         print(f"{', '.join(args.json)}: no benchmark records with accel's extra_info", file=sys.stderr)
         return 1
-    sys.stdout.write(markdown_table(records))
+    sys.stdout.write(render(records, skipped))
     return 0
 
 

@@ -1,23 +1,23 @@
-"""Fixtures of the benchmark suite: the matrix parametrization, artifacts, runners, quality gates,
-and the one helper that drives benchmark.pedantic and stores the record. Logic lives in accel."""
+"""Fixtures of the benchmark suite: the matrix parametrization, artifacts, pooled runners, quality
+gates, and the adapter that hands benchmark.pedantic to the row protocol (`accel.measure.row`) and
+stores the record. Logic lives in accel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from accel.artifacts.store import ArtifactStore
 from accel.artifacts.cache import ArtifactCache
 from accel.matrix import Combination, combinations
-from accel.measure.memory import PeakMemory
 from accel.measure.evaluate import evaluate
 from accel.quality.gates import Quality, enforce
-from accel.measure.record import benchmark_record
 from accel.backends.registry import Runner, create_runner, runner_key, skip_reason
-from accel.measure.stats import Stats
-from accel.measure.timing import device_timer_for
-from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, SELECTION, THRESHOLDS, VALIDATION
+from accel.measure.footprint import Footprint
+from accel.measure.row import Outcome, Row, measure_row
+from accel.measure.timing import RoundPolicy, device_timer_for
+from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, RUNNER_POOL, SELECTION, THRESHOLDS, VALIDATION
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -70,23 +70,24 @@ def store(pytestconfig: pytest.Config) -> ArtifactStore:
     )
 
 
-@pytest.fixture(scope="session")
-def runners(store: ArtifactStore, pytestconfig: pytest.Config) -> Callable[[Combination], Runner]:
-    """Runners are prepared once per `runner_key` and shared by the rows that can share them."""
-    prepared: dict[tuple, Runner] = {}
+@pytest.fixture
+def runner(combo: Combination, store: ArtifactStore, qualities, pytestconfig: pytest.Config) -> Runner:
+    """The pooled runner of the row's `runner_key`, closed after the key's last row. Made on first
+    use after the row's inputs and reference and after a rehearsal runner that the quality
+    evaluation runs on, so none of them counts as the measured runner's memory."""
     options = pytestconfig.stash[RUNNER_OPTIONS]
-
-    def get(combo: Combination) -> Runner:
-        if runner_key(combo) not in prepared:
-            prepared[runner_key(combo)] = create_runner(combo, store, options)
-        return prepared[runner_key(combo)]
-
-    return get
+    return pytestconfig.stash[RUNNER_POOL].get(
+        combo,
+        create=lambda: create_runner(combo, store, options),
+        warm=lambda: store.reference_logits(combo.model, combo.input_size),
+        rehearse=lambda rehearsal: qualities(combo, rehearsal),
+    )
 
 
 @pytest.fixture
-def runner(combo: Combination, runners: Callable[[Combination], Runner]) -> Runner:
-    return runners(combo)
+def footprint(combo: Combination, runner: Runner, pytestconfig: pytest.Config) -> Footprint:
+    """What creating the row's runner added, and the baseline the row's peaks are taken above."""
+    return pytestconfig.stash[RUNNER_POOL].footprint(combo)
 
 
 @pytest.fixture(scope="session")
@@ -140,39 +141,26 @@ def save_record(benchmark, pytestconfig: pytest.Config) -> Callable[[dict], dict
 
 @pytest.fixture
 def measure(benchmark, pytestconfig: pytest.Config, store: ArtifactStore, save_record):
-    """measure(combo, kind, target, notes, ...): warm up, time with pedantic, store the record."""
-    policy = pytestconfig.stash[ROUND_POLICY]
+    """measure(combo, kind, target, outcome, footprint=None, policy=None, weights=None): the row
+    protocol with benchmark.pedantic as its timer (measured rounds only; the protocol warms up)."""
+    default_policy = pytestconfig.stash[ROUND_POLICY]
+
+    def pedantic_rounds(target: Callable[[], object], rounds: int) -> Sequence[float] | None:
+        benchmark.pedantic(target, rounds=rounds, iterations=1, warmup_rounds=0)
+        return None if benchmark.stats is None else list(benchmark.stats.stats.data)
 
     def run(
         combo: Combination,
         kind: str,
         target: Callable[[], object],
-        notes: Mapping[str, object],
-        stages: Callable[[int], Mapping[str, Sequence[float]]] | None = None,
+        outcome: Callable[[Sequence[float], int], Outcome],
+        footprint: Footprint | None = None,
+        policy: RoundPolicy | None = None,
         weights: str | None = None,
-        extra: Mapping[str, object] | None = None,
-        device_samples: Callable[[int], Sequence[float] | None] | None = None,
     ) -> dict:
         benchmark.group = combo.model  # pytest-benchmark's relative columns compare rows of one model
-        rounds = policy.warm_up(target)
-        with PeakMemory(combo.device) as memory:
-            benchmark.pedantic(target, rounds=rounds, iterations=1, warmup_rounds=0)
-        if benchmark.stats is None:  # --benchmark-disable: ran once, nothing to record
-            return {}
-        record = benchmark_record(
-            combo,
-            kind,
-            weights or store.weights_label(combo.model),
-            benchmark.stats.stats.data,
-            notes,
-            memory,
-            policy.warmup,
-            stages(rounds) if stages else None,
-        )
-        record.update(extra or {})
-        on_device = device_samples(rounds) if device_samples else None
-        if on_device:
-            record["device_latency_ms"] = Stats(on_device).as_dict()
-        return save_record(record)
+        row = Row(combo, kind, weights or store.weights_label(combo.model), target)
+        record = measure_row(row, outcome, pedantic_rounds, policy or default_policy, footprint)
+        return save_record(record) if record is not None else {}
 
     return run

@@ -1,7 +1,11 @@
 """pytest plugin of the suite: command-line options and session hooks (no fixtures, no measurement).
 
 Options are parsed into accel objects once, in pytest_configure; a bad value is a usage error
-that lists the valid values. The results table is printed at the end and written beside the JSON.
+that lists the valid values. Collection puts the rows of one runner next to each other and counts
+them, so the runner pool closes each runner after its last row. Rows that are generated but skipped
+are collected with their reasons: pytest-benchmark stores no skipped test, so the JSON's `accel`
+section lists them. The results table and the skipped rows are printed at the end and written
+beside the JSON.
 """
 
 from __future__ import annotations
@@ -13,16 +17,20 @@ import pytest
 
 import accel
 from accel import matrix
-from accel.zoo import models
-from accel.errors import UsageError, invalid_choice
-from accel.quality.accuracy import image_folder
 from accel.artifacts.calibration import CALIB_METHODS, DEFAULT_CALIB_METHOD, DEFAULT_CALIB_SIZE, validate_calib_options
-from accel.inputs.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
 from accel.backends.options import CHANNELS_LAST, RunnerOptions
+from accel.backends.registry import runner_key
 from accel.backends.tensorrt.engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
-from accel.quality.thresholds import load_thresholds
+from accel.errors import UsageError, invalid_choice
+from accel.inputs.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
+from accel.inputs.validation import image_folder
 from accel.inputs.workloads import LabelledFiles
+from accel.matrix import Combination
+from accel.measure.pool import RunnerPool, grouped
+from accel.measure.record import skipped_row
 from accel.measure.timing import RoundPolicy
+from accel.quality.thresholds import load_thresholds
+from accel.zoo import models
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("drift_thresholds.toml")
 SELECTION = pytest.StashKey[matrix.Selection]()
@@ -31,6 +39,8 @@ RUNNER_OPTIONS = pytest.StashKey[RunnerOptions]()
 VALIDATION = pytest.StashKey[object]()
 ROUND_POLICY = pytest.StashKey[RoundPolicy]()
 RECORDS = pytest.StashKey[list]()
+SKIPPED = pytest.StashKey[list]()
+RUNNER_POOL = pytest.StashKey[RunnerPool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -118,6 +128,52 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RECORDS] = []
+    config.stash[SKIPPED] = []
+    config.stash[RUNNER_POOL] = RunnerPool()
+
+
+def _row_combo(item: pytest.Item) -> Combination | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("combo") if callspec is not None else None
+
+
+def _runner_combo(item: pytest.Item) -> Combination | None:
+    """The row's combination when the row uses a pooled runner."""
+    return _row_combo(item) if "runner" in getattr(item, "fixturenames", ()) else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Rows of one runner run back to back (ids unchanged), so it can be closed early."""
+    items[:] = grouped(items, lambda item: runner_key(combo) if (combo := _runner_combo(item)) else None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Count, per runner, the rows that will run (after -k and other deselection)."""
+    combos = [_runner_combo(item) for item in session.items]
+    session.config.stash[RUNNER_POOL].expect(combo for combo in combos if combo is not None)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A row is over (run, skipped or failed): the last row of a runner closes it."""
+    combo = _runner_combo(item)
+    if combo is not None:
+        item.config.stash[RUNNER_POOL].release(combo)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Remember every benchmark row that was skipped, with its reason."""
+    report = yield
+    combo = _row_combo(item)
+    if report.skipped and combo is not None and "benchmark" in item.fixturenames:
+        message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        item.config.stash[SKIPPED].append(skipped_row(combo, item.originalname, message.removeprefix("Skipped: ")))
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[RUNNER_POOL].close_all()
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -135,22 +191,24 @@ def _json_path(config: pytest.Config) -> Path | None:
 
 
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
-    """Record how the run was made, so committed results carry their command."""
+    """Record how the run was made, so committed results carry their command, and the rows that did not run."""
     output_json["accel"] = {
         "command": " ".join(["pytest", *config.invocation_params.args]),
         "cwd": str(config.invocation_params.dir),
         "accel_version": accel.__version__,
+        "skipped": sorted(config.stash[SKIPPED], key=lambda row: (row["id"], row["test"])),
     }
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     records = config.stash.get(RECORDS, [])
-    if not records:
+    skipped = config.stash.get(SKIPPED, [])
+    if not records and not skipped:
         return
-    from accel.measure.report import markdown_table
+    from accel.measure.report import render
 
-    table = markdown_table(records)
-    terminalreporter.write_sep("=", "inference results (p50/p99 per round, warmup excluded)")
+    table = render(records, skipped)
+    terminalreporter.write_sep("=", "inference results (p50/p99 per round, warmup excluded; skipped rows last)")
     terminalreporter.write(table)
     json_path = _json_path(config)
     if json_path is not None:

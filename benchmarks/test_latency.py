@@ -12,22 +12,29 @@ from __future__ import annotations
 import pytest
 
 from accel.measure.end_to_end import EndToEnd
+from accel.measure.row import FromRounds
 
 
-def test_inference(combo, runner, quality, store, measure, device_timer):
+@pytest.fixture
+def end_to_end_batch(combo, pytestconfig) -> int:
+    """The row's batch, or a skip above --end-to-end-max-batch (before its runner is made)."""
+    limit = pytestconfig.getoption("--end-to-end-max-batch")
+    if combo.batch > limit:
+        pytest.skip(f"end_to_end rows run up to --end-to-end-max-batch={limit}: CPU preprocessing of larger batches dominates")
+    return combo.batch
+
+
+def test_inference(combo, runner, footprint, quality, store, measure, device_timer):
     batch = store.workload(combo.model, combo.input_size).batch_of(combo.batch)
     runner.prepare(batch)
     inputs = runner.upload(batch)
     target = device_timer.wrap(lambda: runner.enqueue(inputs), runner.synchronize)
-    measure(combo, "inference", target, runner.describe(), extra=quality.record(), device_samples=device_timer.samples_s)
+    outcome = FromRounds(combo.batch, runner.describe(), quality.record(), device_samples=device_timer.samples_s)
+    measure(combo, "inference", target, outcome, footprint)
 
 
-def test_end_to_end(combo, store, measure, pytestconfig, request):
-    limit = pytestconfig.getoption("--end-to-end-max-batch")
-    if combo.batch > limit:
-        pytest.skip(f"end_to_end rows run up to --end-to-end-max-batch={limit}: CPU preprocessing of larger batches dominates")
-    runner = request.getfixturevalue("runner")
-    quality = request.getfixturevalue("quality")
-    pipeline = EndToEnd(runner, store.workload(combo.model, combo.input_size), combo.batch)
-    measure(combo, "end_to_end", pipeline, runner.describe(), stages=pipeline.stage_samples, extra=quality.record())
+def test_end_to_end(combo, end_to_end_batch, runner, footprint, quality, store, measure):
+    pipeline = EndToEnd(runner, store.workload(combo.model, combo.input_size), end_to_end_batch)
+    outcome = FromRounds(end_to_end_batch, runner.describe(), quality.record(), stages=pipeline.stage_samples)
+    measure(combo, "end_to_end", pipeline, outcome, footprint)
     assert pipeline.last_top5 is not None and pipeline.last_top5.shape[0] == combo.batch

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from accel.__main__ import main
 from accel.errors import UsageError
-from accel.measure.report import HEADER, markdown_table, records_from_json
+from accel.measure.report import HEADER, markdown_table, records_from_json, skipped_from_json
 
 
 def record(**overrides):
@@ -38,3 +39,21 @@ def test_records_from_json_and_errors(tmp_path):
     (tmp_path / "other.json").write_text("[]")
     with pytest.raises(UsageError, match="not a pytest-benchmark JSON"):
         records_from_json(tmp_path / "other.json")
+
+
+SKIPPED = {"id": "resnet18-tensorrt-fp16-cuda-b1", "test": "test_inference", "model": "resnet18", "backend": "tensorrt",
+           "precision": "fp16", "device": "cuda", "batch": 1, "input_size": 224, "reason": "no CUDA device"}  # fmt: skip
+
+
+def test_report_reads_old_json_and_prints_the_skipped_rows_of_new_json(tmp_path, capsys):
+    old = tmp_path / "old.json"  # written before the skipped list and the memory section existed
+    old.write_text(json.dumps({"benchmarks": [{"extra_info": record(peak_rss_mb=3500.0)}], "accel": {"command": "pytest"}}))
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps({"benchmarks": [{"extra_info": record()}], "accel": {"skipped": [SKIPPED]}}))
+    assert skipped_from_json(old) == [] and skipped_from_json(new) == [SKIPPED]
+    assert main(["report", str(old)]) == 0
+    assert capsys.readouterr().out == markdown_table([record(peak_rss_mb=3500.0)])
+    assert main(["report", str(new)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(markdown_table([record()]))
+    assert "| resnet18-tensorrt-fp16-cuda-b1 | test_inference | no CUDA device |" in out

@@ -5,14 +5,14 @@ from accel.measure.stats import LATENCY_FIELDS, Stats
 
 
 def test_hand_computed_values():
-    stats = Stats([0.001, 0.002, 0.003, 0.004])  # seconds -> 1, 2, 3, 4 ms
+    stats = Stats([0.001, 0.002, 0.003, 0.010])  # seconds -> 1, 2, 3, 10 ms: median 2.5 != mean 4
     assert stats.p50 == pytest.approx(2.5)
-    assert stats.min == 1.0 and stats.max == 4.0
-    assert stats.mean == pytest.approx(2.5)
-    assert stats.stdev == pytest.approx(np.sqrt(5 / 3))  # sample stdev: sum sq dev 5, n-1 = 3
-    assert stats.p90 == pytest.approx(3.7)  # rank 0.9 * 3 = 2.7 -> 3 + 0.7
+    assert stats.min == 1.0 and stats.max == 10.0
+    assert stats.mean == pytest.approx(4.0)
+    assert stats.stdev == pytest.approx(np.sqrt(50 / 3))  # sample stdev: sum sq dev 9+4+1+36, n-1 = 3
+    assert stats.p90 == pytest.approx(7.9)  # rank 0.9 * 3 = 2.7 -> 3 + 0.7 * (10 - 3)
     assert stats.n == 4
-    assert stats.throughput(8) == pytest.approx(8 / 0.0025)
+    assert stats.throughput(8) == pytest.approx(8 / 0.004)  # batch / mean round time, not the median
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

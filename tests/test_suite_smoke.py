@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from accel.measure.record import MEMORY_FIELDS, SKIPPED_FIELDS
 from accel.measure.report import records_from_json
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = {"model", "backend", "precision", "device", "batch", "weights", "notes", "latency_ms", "throughput_ips", "peak_rss_mb", "gpu_peak_mb"}
+CONTRACT = {"model", "backend", "precision", "device", "batch", "weights", "notes", "latency_ms", "throughput_ips", "memory"}
 LATENCY = {"p50", "p90", "p99", "p999", "min", "max", "mean", "stdev", "n"}
 
 
@@ -47,7 +48,8 @@ def test_every_row_carries_the_contract(smoke_run):
     }
     for bench in rows:
         info = bench["extra_info"]
-        assert CONTRACT <= set(info) and LATENCY == set(info["latency_ms"])
+        assert CONTRACT <= set(info) and LATENCY == set(info["latency_ms"]) and set(MEMORY_FIELDS) == set(info["memory"])
+        assert info["memory"]["rss_scoped"] is (sys.platform == "linux") and info["memory"]["runner_device_mb"] is None
         assert info["latency_ms"]["n"] == 5 == len(bench["stats"]["data"])
         assert info["latency_ms"]["p50"] == pytest.approx(bench["stats"]["median"] * 1e3)
         assert info["throughput_ips"] == pytest.approx(2 * 1e3 / info["latency_ms"]["mean"])
@@ -60,6 +62,8 @@ def test_every_row_carries_the_contract(smoke_run):
             assert info["accuracy"]["n"] == 540 and 0.9 < info["accuracy"]["top1"] <= 1.0
     assert data["machine_info"]["cpu_model"] and "torch" in data["machine_info"]["packages"]
     assert data["accel"]["command"].startswith("pytest ")
+    harness = next(b["extra_info"]["memory"] for b in data["benchmarks"] if b["extra_info"]["backend"] == "harness")
+    assert abs(harness["runner_rss_mb"]) < 1 and harness["peak_rss_above_baseline_mb"] < 5  # no runner: about zero
 
 
 @pytest.mark.slow
@@ -87,6 +91,55 @@ def test_warm_cache_reuses_and_corrupt_onnx_is_rebuilt(smoke_run):
     result = run_pytest(args, workdir / "cache", workdir)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "is unusable" in result.stdout and "rebuilding" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def skips_run(smoke_run):
+    """Rows that are generated but cannot run: CUDA rows on a machine without CUDA, end-to-end rows
+    above --end-to-end-max-batch. Three models, so per-row memory can be ranked; the largest runs
+    first, so figures that grow with the process (not the row) would rank them the other way."""
+    workdir, _ = smoke_run
+    args = ["--models", "resnet18,mobilenet_v3_small,digits_mlp", "--backends", "torch,onnxruntime", "--precisions", "fp32",
+            "--device", "cpu,cuda", "--batch", "1", "--end-to-end-max-batch", "0", "--rounds", "3", "--warmup", "1",
+            "--benchmark-json", "skips.json"]  # fmt: skip
+    result = run_pytest(args, workdir / "cache", workdir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir, result
+
+
+@pytest.mark.slow
+def test_skipped_rows_are_listed_with_their_reasons(skips_run):
+    import torch
+
+    workdir, result = skips_run
+    skipped = json.loads((workdir / "skips.json").read_text())["accel"]["skipped"]
+    assert all(set(row) == set(SKIPPED_FIELDS) for row in skipped)
+    reasons = {(row["id"], row["test"]): row["reason"] for row in skipped}
+    for model in ("digits_mlp", "mobilenet_v3_small", "resnet18"):
+        for backend in ("torch", "onnxruntime"):
+            assert "--end-to-end-max-batch=0" in reasons[(f"{model}-{backend}-fp32-cpu-b1", "test_end_to_end")]
+            if not torch.cuda.is_available():
+                assert "no CUDA device" in reasons[(f"{model}-{backend}-fp32-cuda-b1", "test_inference")]
+    table = (workdir / "skips.md").read_text()
+    assert "| digits_mlp-torch-fp32-cpu-b1 | test_end_to_end | end_to_end rows run up to --end-to-end-max-batch=0" in table
+    assert "| Skipped row | Test | Reason |" in result.stdout
+    report = subprocess.run([sys.executable, "-m", "accel", "report", str(workdir / "skips.json")], capture_output=True, text=True)
+    assert report.returncode == 0 and report.stdout == table
+
+
+@pytest.mark.slow
+def test_row_memory_ranks_models_by_size(skips_run):
+    workdir, _ = skips_run
+    memory = {
+        (info["model"], info["backend"]): info["memory"]
+        for info in records_from_json(workdir / "skips.json")
+        if info["device"] == "cpu" and info["kind"] == "inference"
+    }
+    for backend in ("torch", "onnxruntime"):
+        for field in ("runner_rss_mb", "peak_rss_above_baseline_mb"):
+            digits, mobilenet, resnet = (memory[(model, backend)][field] for model in ("digits_mlp", "mobilenet_v3_small", "resnet18"))
+            assert digits < mobilenet < resnet, (backend, field, digits, mobilenet, resnet)
+            assert digits < 5  # kilobytes to a few MB, not the process
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@ import time
 
 import pytest
 
-from accel.measure.timing import RoundPolicy, perf_counter_seconds
+from accel.measure import timing
+from accel.measure.timing import RoundPolicy, perf_counter_seconds, time_calls
 
 
 def test_perf_counter_seconds_is_perf_counter_ns_in_seconds():
@@ -16,6 +17,24 @@ def test_fixed_rounds_override_budget():
     calls = []
     assert RoundPolicy(warmup=3, rounds=7).warm_up(lambda: calls.append(1)) == 7
     assert len(calls) == 3
+
+
+def test_fixed_rounds_with_no_warmup_run_nothing_before_the_measured_rounds():
+    calls = []
+    assert RoundPolicy(warmup=0, rounds=1).warm_up(lambda: calls.append(1)) == 1
+    assert calls == []
+
+
+def test_time_calls_drops_the_warmup_calls(monkeypatch):
+    clock = [0]
+    monkeypatch.setattr(timing, "now_ns", lambda: clock[0])
+    calls = []
+
+    def target():  # the 3 warmup calls take 1 s each on the virtual clock, the measured ones 1 ms
+        calls.append(1)
+        clock[0] += 1_000_000_000 if len(calls) <= 3 else 1_000_000
+
+    assert time_calls(target, iterations=5, warmup=3) == [pytest.approx(1e-3)] * 5
 
 
 def test_budget_is_clamped():

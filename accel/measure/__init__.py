@@ -1,1 +1,2 @@
-"""Measurement: timing, statistics, memory, system info, scenarios, the row record and reports."""
+"""Measurement: timing, statistics, memory and footprints, system info, scenarios, the row protocol,
+the runner pool, the record and reports."""

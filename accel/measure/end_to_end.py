@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from accel.inputs.preprocess import top_k
 from accel.backends.base import Runner
-from accel.measure.timing import now_ns
+from accel.inputs.preprocess import top_k
 from accel.inputs.workloads import Workload
+from accel.measure.timing import now_ns
 
 STAGES = ("preprocess", "inference", "postprocess")
 GPU_STAGES = ("preprocess", "h2d", "inference", "d2h", "postprocess")

@@ -1,14 +1,64 @@
-"""The per-benchmark record (`extra_info`) contract that reports and regression gates rely on."""
+"""The per-benchmark record (`extra_info`) contract that reports and regression gates rely on, and
+the one builder every row goes through, which refuses a record that breaks it.
+
+Also the contract of a skipped row: generated, not run, listed in the JSON with its reason.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from accel.errors import AccelError
 from accel.matrix import Combination
-from accel.measure.memory import PeakMemory
-from accel.measure.stats import Stats
+from accel.measure.stats import LATENCY_FIELDS, Stats
 
+IDENTITY_FIELDS = ("model", "backend", "precision", "device", "batch", "input_size", "kind", "weights")
+REQUIRED_FIELDS = (*IDENTITY_FIELDS, "notes", "warmup_rounds", "latency_ms", "throughput_ips", "memory")
+# Where they apply: end-to-end and trtexec rows, GPU rows, trtexec rows, lower precisions, real labels.
+OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy")
+MEMORY_FIELDS = (
+    "runner_rss_mb", "peak_rss_above_baseline_mb", "process_peak_rss_mb", "rss_scoped",
+    "runner_device_mb", "peak_device_above_baseline_mb",
+)  # fmt: skip
 BREAKDOWN_FIELDS = ("p50", "p99")
+SECTION_FIELDS = {
+    "latency_ms": LATENCY_FIELDS,
+    "device_latency_ms": LATENCY_FIELDS,
+    "memory": MEMORY_FIELDS,
+    "drift": ("top1_agreement", "top5_overlap", "cosine_mean", "cosine_min", "max_abs"),
+    "accuracy": ("top1", "top5", "n"),
+}
+SKIPPED_FIELDS = ("id", "test", "model", "backend", "precision", "device", "batch", "input_size", "reason")
+
+
+class RecordContractError(AccelError):
+    """A record lacks a contract field, or carries one the contract does not name."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A row's latency statistics (ms, the LATENCY_FIELDS) and throughput (items per second)."""
+
+    latency_ms: Mapping[str, float | int | None]
+    throughput_ips: float
+
+    @classmethod
+    def from_samples(cls, samples_s: Sequence[float], items_per_round: int) -> Timing:
+        """From per-round samples in seconds: throughput is items / mean round time."""
+        stats = Stats(samples_s)
+        return cls(stats.as_dict(), stats.throughput(items_per_round))
+
+    @classmethod
+    def from_summary(cls, latency_ms: Mapping[str, float], throughput_ips: float) -> Timing:
+        """From a tool that reports statistics, not samples (trtexec)."""
+        return cls(complete_latency(latency_ms), throughput_ips)
+
+
+def complete_latency(values: Mapping[str, float]) -> dict[str, float | None]:
+    """Exactly the LATENCY_FIELDS; None for a statistic the source does not report."""
+    return {name: values.get(name) for name in LATENCY_FIELDS}
 
 
 def breakdown(stage_samples: Mapping[str, Sequence[float]]) -> dict[str, dict[str, float]]:
@@ -16,18 +66,33 @@ def breakdown(stage_samples: Mapping[str, Sequence[float]]) -> dict[str, dict[st
     return {stage: Stats(samples).as_dict(BREAKDOWN_FIELDS) for stage, samples in stage_samples.items()}
 
 
+def check_record(record: Mapping[str, Any]) -> None:
+    """Raise RecordContractError unless `record` has every required field, no unnamed one, and
+    every section it carries has that section's fields."""
+    missing = [name for name in REQUIRED_FIELDS if name not in record]
+    unknown = [name for name in record if name not in REQUIRED_FIELDS and name not in OPTIONAL_FIELDS]
+    if missing or unknown:
+        raise RecordContractError(f"record breaks the contract: missing {missing}, not in the contract {unknown}")
+    for section, names in SECTION_FIELDS.items():
+        values = record.get(section)
+        if values is not None and (absent := [name for name in names if name not in values]):
+            raise RecordContractError(f"record's {section} lacks {absent}")
+    for stage, values in (record.get("breakdown_ms") or {}).items():
+        if set(values) != set(BREAKDOWN_FIELDS):
+            raise RecordContractError(f"record's breakdown_ms[{stage!r}] must have {BREAKDOWN_FIELDS}; got {sorted(values)}")
+
+
 def benchmark_record(
     combo: Combination,
     kind: str,
     weights: str,
-    samples_s: Sequence[float],
+    timing: Timing,
+    memory: Mapping[str, object],
     notes: Mapping[str, object],
-    memory: PeakMemory,
     warmup: int,
-    stage_samples: Mapping[str, Sequence[float]] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
-    """Everything one benchmark row stores, under the contract's names."""
-    stats = Stats(samples_s)
+    """Everything one benchmark row stores, under the contract's names, checked."""
     record: dict[str, object] = {
         "model": combo.model,
         "backend": combo.backend,
@@ -39,14 +104,16 @@ def benchmark_record(
         "weights": weights,
         "notes": dict(notes),
         "warmup_rounds": warmup,
-        "latency_ms": stats.as_dict(),
-        "throughput_ips": stats.throughput(combo.batch),
-        "peak_rss_mb": memory.rss_mb,
-        "peak_rss_scoped": memory.rss_is_scoped,
-        "gpu_peak_mb": memory.gpu_mb,
+        "latency_ms": dict(timing.latency_ms),
+        "throughput_ips": timing.throughput_ips,
+        "memory": dict(memory),
+        **(extra or {}),
     }
-    if memory.gpu_used_mb is not None:
-        record["gpu_used_mb"] = memory.gpu_used_mb
-    if stage_samples is not None:
-        record["breakdown_ms"] = breakdown(stage_samples)
+    check_record(record)
     return record
+
+
+def skipped_row(combo: Combination, test: str, reason: str) -> dict[str, object]:
+    """A generated row that did not run, and why."""
+    return {"id": combo.test_id, "test": test, "model": combo.model, "backend": combo.backend, "precision": combo.precision,
+            "device": combo.device, "batch": combo.batch, "input_size": combo.input_size, "reason": reason}  # fmt: skip

@@ -15,8 +15,8 @@ KIND_ORDER = {"inference": 0, "end_to_end": 1}
 NOTE_KEYS = ("provider", "engine", "int8_recipe", "intra_op_threads", "torch_threads")
 
 
-def records_from_json(path: str | Path) -> list[dict]:
-    """The `extra_info` records of a pytest-benchmark JSON file (or .json.gz); a clear error otherwise."""
+def load_json(path: str | Path) -> dict:
+    """A pytest-benchmark JSON file (or .json.gz) as a dict; a clear error otherwise."""
     path = Path(path)
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
@@ -27,7 +27,17 @@ def records_from_json(path: str | Path) -> list[dict]:
         raise UsageError(f"report: {str(path)!r} is not JSON ({exc})") from None
     if not isinstance(data, dict) or "benchmarks" not in data:
         raise UsageError(f"report: {str(path)!r} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
-    return [bench["extra_info"] for bench in data["benchmarks"] if "latency_ms" in bench.get("extra_info", {})]
+    return data
+
+
+def records_from_json(path: str | Path) -> list[dict]:
+    """The `extra_info` records of a pytest-benchmark JSON file."""
+    return [bench["extra_info"] for bench in load_json(path)["benchmarks"] if "latency_ms" in bench.get("extra_info", {})]
+
+
+def skipped_from_json(path: str | Path) -> list[dict]:
+    """The rows a run generated but did not run (empty for files written before the list existed)."""
+    return list(load_json(path).get("accel", {}).get("skipped", []))
 
 
 def _fmt(value: float) -> str:
@@ -81,3 +91,20 @@ def markdown_table(records: Iterable[Mapping]) -> str:
         )  # fmt: skip
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def skipped_table(skipped: Iterable[Mapping]) -> str:
+    """Generated rows that did not run, with their reasons (empty string when there are none)."""
+    rows = sorted(skipped, key=lambda row: (row["id"], row["test"]))
+    if not rows:
+        return ""
+    lines = ["| Skipped row | Test | Reason |", "|---|---|---|"]
+    lines += [f"| {row['id']} | {row['test']} | {row['reason']} |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def render(records: Iterable[Mapping], skipped: Iterable[Mapping] = ()) -> str:
+    """The results table, then the skipped rows: the terminal summary, out.md and `accel report`."""
+    table = markdown_table(records)
+    rows = skipped_table(skipped)
+    return f"{table}\n{rows}" if rows else table

@@ -61,7 +61,7 @@ class Stats:
 
     @cached_property
     def n(self) -> int:
-        return int(len(self.samples_ms))
+        return len(self.samples_ms)
 
     def throughput(self, items_per_round: int) -> float:
         """Items per second over the whole run: items / mean round time."""

@@ -46,16 +46,16 @@ class RoundPolicy:
             raise ValueError(f"inconsistent round policy: {self}")
 
     def warm_up(self, target: Callable[[], object]) -> int:
-        """Run the warmup rounds, then return how many measured rounds to run."""
-        durations = []
-        for _ in range(max(self.warmup, 1)):
-            start = now_ns()
-            target()
-            durations.append(now_ns() - start)
+        """Run the warmup rounds, then return how many measured rounds to run. With a fixed count
+        exactly `warmup` rounds run (0 allowed: a slow one-shot target such as a simulation); the
+        time budget needs at least one to estimate a round's duration."""
         if self.rounds is not None:
+            for _ in range(self.warmup):
+                target()
             return self.rounds
+        durations = time_calls(target, max(self.warmup, 1), warmup=0)
         # The fastest of the later warmup rounds is the best estimate of steady state.
-        estimate_s = max(min(durations[len(durations) // 2 :]) * 1e-9, 1e-9)
+        estimate_s = max(min(durations[len(durations) // 2 :]), 1e-9)
         return int(min(self.max_rounds, max(self.min_rounds, self.max_time_s // estimate_s)))
 
 

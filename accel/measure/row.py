@@ -1,0 +1,83 @@
+"""The one protocol every benchmark row follows: warm-up, timed rounds, memory, record.
+
+The timed rounds are run by whatever the caller passes as `TimedRounds` (the suite passes
+pytest-benchmark's `benchmark.pedantic`, wrapped), so this module never imports pytest. What a
+row reports once its rounds have run is its `outcome`: usually `FromRounds` (latency from the
+measured rounds); rows whose latency comes from elsewhere (a simulation's clock cycles, a tool's
+summary) pass their own, and still go through the same warm-up, memory scope and record builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from accel.matrix import Combination
+from accel.measure.footprint import Footprint, RowMemory
+from accel.measure.record import Timing, benchmark_record, breakdown
+from accel.measure.stats import Stats
+from accel.measure.timing import RoundPolicy
+
+# Runs `rounds` measured rounds of a target (no warm-up of its own) and returns their durations in
+# seconds, or None where timing is disabled (pytest --benchmark-disable).
+TimedRounds = Callable[[Callable[[], object], int], Sequence[float] | None]
+
+
+@dataclass(frozen=True)
+class Row:
+    """What one row times, and the identity its record carries."""
+
+    combo: Combination
+    kind: str
+    weights: str
+    target: Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a row reports once its rounds have run."""
+
+    timing: Timing
+    notes: Mapping[str, object]
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FromRounds:
+    """The usual outcome: latency from the measured rounds; stage and device-clock samples taken
+    by the target are cut to those same rounds (warm-up rounds dropped)."""
+
+    items_per_round: int
+    notes: Mapping[str, object]
+    extra: Mapping[str, object] = field(default_factory=dict)
+    stages: Callable[[int], Mapping[str, Sequence[float]]] | None = None
+    device_samples: Callable[[int], Sequence[float] | None] | None = None
+
+    def __call__(self, samples_s: Sequence[float], rounds: int) -> Outcome:
+        extra = dict(self.extra)
+        if self.stages is not None:
+            extra["breakdown_ms"] = breakdown(self.stages(rounds))
+        on_device = self.device_samples(rounds) if self.device_samples is not None else None
+        if on_device:
+            extra["device_latency_ms"] = Stats(on_device).as_dict()
+        return Outcome(Timing.from_samples(samples_s, self.items_per_round), self.notes, extra)
+
+
+def measure_row(
+    row: Row,
+    outcome: Callable[[Sequence[float], int], Outcome],
+    timed_rounds: TimedRounds,
+    policy: RoundPolicy,
+    footprint: Footprint | None = None,
+) -> dict[str, object] | None:
+    """Warm up, time the measured rounds, take the row's memory, build its record (None when
+    timing is disabled). Without a `footprint` (no runner), the baseline is taken here."""
+    if footprint is None:
+        _, footprint = Footprint.measure(lambda: None, row.combo.device)
+    with RowMemory(footprint) as memory:
+        rounds = policy.warm_up(row.target)
+        samples_s = timed_rounds(row.target, rounds)
+    if samples_s is None:
+        return None
+    result = outcome(samples_s, rounds)
+    return benchmark_record(row.combo, row.kind, row.weights, result.timing, memory.fields(), result.notes, policy.warmup, result.extra)
