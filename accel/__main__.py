@@ -82,13 +82,18 @@ def cmd_profile_torch(args: argparse.Namespace) -> int:
 def cmd_budget(args: argparse.Namespace) -> int:
     import json
 
-    from accel.fpga.budget import Link, default_links, markdown, offload_budget, plot, sweep
+    from accel.fpga.budget import Link, check_non_negative, check_positive, default_links, markdown, offload_budget, plot, sweep
 
+    for option, value in (("--cycles", args.cycles), ("--clock-mhz", args.clock_mhz), ("--host-ms", args.host_ms),
+                          ("--baud", args.baud), ("--bytes-per-s", args.bytes_per_s)):  # fmt: skip
+        check_positive(option, value)
+    check_non_negative("--pre-ms", args.pre_ms)
+    check_non_negative("--post-ms", args.post_ms)
     clock_hz = args.clock_mhz * 1e6
     host_s = args.host_ms * 1e-3
     pre_s, post_s = args.pre_ms * 1e-3, args.post_ms * 1e-3
-    links = [Link.uart(args.baud)] if args.baud else default_links()
-    if args.bytes_per_s:
+    links = [Link.uart(args.baud)] if args.baud is not None else default_links()
+    if args.bytes_per_s is not None:
         links = [Link(f"{args.bytes_per_s:g} bytes/s", args.bytes_per_s)]
     rows = sweep(links, args.cycles, clock_hz, host_s, pre_s, post_s)
     sys.stdout.write(markdown(rows, host_s))
@@ -109,16 +114,22 @@ def cmd_fpga_report(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
+    from accel.fpga.budget import Link, check_positive, default_links, markdown, offload_budget, plot, sweep
     from accel.fpga.sim import first_available_simulator, prepare_mlp_files, run_testbench, simulate_offload
-    from accel.fpga.budget import Link, default_links, markdown, offload_budget, plot, sweep
+    from accel.fpga.uart import uart_timing
     from accel.measure.sysinfo import collect
 
+    check_positive("--host-ms", args.host_ms)
+    check_positive("--clock-mhz", args.clock_mhz)
+    clock_hz = args.clock_mhz * 1e6
+    bauds = (115_200, round(clock_hz / 8))  # a common UART, and the fastest at 8 clocks per bit
+    for baud in bauds:
+        uart_timing(clock_hz, baud, "--clock-mhz", "simulated baud")
     simulator, reason = first_available_simulator()
     if simulator is None:
         raise AccelError(f"no HDL simulator: {reason}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    clock_hz = args.clock_mhz * 1e6
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         _, parameters, data_files = prepare_mlp_files(work / "mlp-files")
@@ -126,13 +137,13 @@ def cmd_fpga_report(args: argparse.Namespace) -> int:
         run_testbench(simulator, "int8_mlp", "test_mlp", work, parameters, data_files=data_files,
                       env={"ACCEL_DIGITS_FILE": str(work / "mlp-files" / "digits.npz"), "ACCEL_RESULT_FILE": str(summary_file)})  # fmt: skip
         mlp_summary = json.loads(summary_file.read_text())
-        offloads = {baud: simulate_offload(work / f"offload-{baud}", clock_hz, baud) for baud in (115_200, 12_000_000)}
+        offloads = {baud: simulate_offload(work / f"offload-{baud}", clock_hz, baud) for baud in bauds}
     host_s = args.host_ms * 1e-3
     rows = sweep(default_links(), mlp_summary["stated_cycles"], clock_hz, host_s, 0.0, 0.0)
     links = {}
     for baud, result in offloads.items():
         simulated_s = sum(result["round_trip_cycles"]) / len(result["round_trip_cycles"]) / clock_hz
-        modelled_s = offload_budget(Link.uart(int(round(result["effective_baud"]))), result["mlp_cycles"], clock_hz).total_s
+        modelled_s = offload_budget(Link.uart(round(result["effective_baud"])), result["mlp_cycles"], clock_hz).total_s
         links[str(baud)] = {**result, "simulated_ms": simulated_s * 1e3, "modelled_ms": modelled_s * 1e3,
                             "model_error": (modelled_s - simulated_s) / simulated_s, "speedup_bound_vs_host": host_s / simulated_s}  # fmt: skip
     report = {"command": "python -m accel " + " ".join(sys.argv[1:]), "simulator": simulator, "mlp": mlp_summary,
@@ -151,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m accel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="markdown results table from a pytest-benchmark JSON file")
-    report.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json")
+    report.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json (the skipped rows follow the table)")
     report.set_defaults(func=cmd_report)
     bare = sub.add_parser("bare-ort", help="time a bare InferenceSession.run loop (harness-overhead check)")
     bare.add_argument("--model", default="resnet18")

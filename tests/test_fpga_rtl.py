@@ -8,7 +8,14 @@ import json
 
 import pytest
 
-from accel.fpga.sim import SIMULATORS, TB_DIR, prepare_mlp_files, run_testbench, simulator_missing_reason
+from accel.fpga.sim import (
+    SIMULATORS,
+    TB_DIR,
+    SimulationError,
+    prepare_mlp_files,
+    run_testbench,
+    simulator_missing_reason,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +72,14 @@ def test_uart_top_protocol_and_host_link(simulator, work_root, mlp_files):
         env={"ACCEL_DIGITS_FILE": str(folder / "digits.npz"), "ACCEL_CLKS_PER_BIT": "8", "ACCEL_TIMEOUT_CLKS": "3000",
              "ACCEL_RESULT_FILE": str(work_root / f"latency-{simulator}.json")},
     )  # fmt: skip
+
+
+def test_a_test_past_its_cycle_budget_fails_with_the_command_and_the_log(simulator, work_root):
+    """Every simulation is bounded: a test that needs more cycles than its budget is stopped and
+    reported, not left running (here the echo of 52 bytes, ~2,300 cycles, gets 300)."""
+    with pytest.raises(SimulationError) as info:
+        run_testbench(simulator, "uart_echo", "test_uart", work_root, {"CLKS_PER_BIT": 4},
+                      env={"ACCEL_CLKS_PER_BIT": "4"}, testcase="echo_random_bytes", cycle_budget=300)  # fmt: skip
+    message = str(info.value)
+    assert simulator in message and "cycle budget 300" in message and "Running command" in message
+    assert "SimTimeoutError" in message, message

@@ -1,8 +1,14 @@
 import numpy as np
 
-from accel.zoo import digits
+from accel.fpga.int8_mlp import (
+    Int8Mlp,
+    export_memh,
+    from_float,
+    load_memh,
+    quantize_pixels,
+)
 from accel.inputs import digits_data
-from accel.fpga.int8_mlp import export_memh, from_float, load_memh, quantize_pixels
+from accel.zoo import digits
 
 
 def test_quantized_mlp_keeps_accuracy_and_round_trips_through_memh(tmp_path):
@@ -27,3 +33,24 @@ def test_quantized_mlp_keeps_accuracy_and_round_trips_through_memh(tmp_path):
 
 def test_pixel_quantization_is_integer_round_half_up():
     assert quantize_pixels(np.array([[0, 1, 8, 16]])).tolist() == [[0, 8, 64, 127]]  # 127/16 = 7.94 -> 8
+
+
+def tiny_mlp(w2, b2) -> Int8Mlp:
+    """1 input -> 2 hidden (x and -x, requantized with M = 1, S = 0, i.e. unchanged) -> len(b2) outputs."""
+    return Int8Mlp(np.array([[1], [-1]]), np.array([0, 0]), 1, 0, np.array(w2), np.array(b2))
+
+
+def test_relu_zeroes_negative_hidden_activations():
+    mlp = tiny_mlp([[1, 0], [0, -2]], [0, 0])
+    assert mlp.hidden(np.array([[5]])).tolist() == [[5, 0]]  # -5 clipped to 0
+    logits, classes = mlp.forward(np.array([[5]]))
+    assert logits.tolist() == [[5, 0]] and classes.tolist() == [0]  # without ReLU: [5, 10], class 1
+
+
+def test_argmax_ties_go_to_the_first_maximum_as_in_the_rtl():
+    # int8_mlp.v keeps a new maximum only when it is strictly larger (`acc > best`)
+    mlp = tiny_mlp(np.zeros((5, 2), dtype=np.int64), [3, 7, -2, 7, 7])
+    logits, classes = mlp.forward(np.array([[5], [-5]]))
+    assert logits.tolist() == [[3, 7, -2, 7, 7]] * 2 and classes.tolist() == [1, 1]
+    _, classes = tiny_mlp([[1, 0], [1, 0], [0, 1]], [0, 0, 5]).forward(np.array([[5]]))
+    assert classes.tolist() == [0]  # 5, 5, 5: the very first

@@ -3,22 +3,35 @@
     T_total = T_pre + T_copy_to_accel + T_compute_accel + T_copy_back + T_post
 
 with the copies set by the link: a UART moves one byte in (1 start + 8 data + 1 stop) bit times, and
-every message carries the frame overhead (start byte, command, length, checksum). The Amdahl bound
-compares T_total with the time the host alone needs for the same work.
+every message carries the frame overhead (start byte, command, sequence number, length, checksum).
+The Amdahl bound compares T_total with the time the host alone needs for the same work.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from accel.errors import UsageError
-from accel.fpga.link import START_STOP_BITS, frame_bytes
+from accel.fpga.link import INFER_REPLY_BYTES, INPUT_BYTES, START_STOP_BITS, frame_bytes
 
 UART_BAUDS = (115_200, 230_400, 460_800, 921_600, 3_000_000, 12_000_000)
 PCIE_LINKS = {"PCIe Gen3 x4 (~3.5 GB/s)": 3.5e9, "PCIe Gen4 x8 (~14 GB/s)": 14e9}
-REQUEST_PAYLOAD = 64  # int8 input vector
-REPLY_PAYLOAD = 41  # class + 10 int32 logits
+REQUEST_PAYLOAD = INPUT_BYTES
+REPLY_PAYLOAD = INFER_REPLY_BYTES
+
+
+def check_positive(option: str, value: float | None) -> None:
+    """A rate, clock, count or host time: finite and > 0 (None: the option was not given)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise UsageError(f"`{option}` must be a finite number > 0; got {value:g}")
+
+
+def check_non_negative(option: str, value: float) -> None:
+    """A pre- or post-processing time: finite and >= 0."""
+    if not (math.isfinite(value) and value >= 0):
+        raise UsageError(f"`{option}` must be a finite number >= 0; got {value:g}")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-// Fixed-point primitives with exactly the arithmetic of accel/fixedpoint.py.
+// Fixed-point primitives with exactly the arithmetic of accel/fpga/fixedpoint.py.
 
 // acc_out = acc_in + a * b  (int8 x int8 products into a 32-bit accumulator)
 module fxp_mac (

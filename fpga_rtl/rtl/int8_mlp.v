@@ -1,6 +1,6 @@
 // INT8 MLP (N_IN -> N_HID -> N_OUT, ReLU): the digits_mlp network, bit-exact with
-// accel.int8_mlp.Int8Mlp.forward. Weights and biases are ROMs loaded from $readmemh files exported
-// by accel (python -m accel fpga-export). One multiply-accumulate per clock:
+// accel.fpga.int8_mlp.Int8Mlp.forward. Weights and biases are ROMs loaded from $readmemh files exported
+// by accel.fpga.int8_mlp.export_memh. One multiply-accumulate per clock:
 //   per hidden neuron: 1 (load bias) + N_IN (MACs) + 1 (requantize, ReLU, store)
 //   per output:        1 (load bias) + N_HID (MACs) + 1 (store, argmax)
 //   + 1 to raise `done`:

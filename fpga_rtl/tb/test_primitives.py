@@ -3,9 +3,9 @@ int16 -> int8 saturation, the requantizer on a large random set plus every edge 
 
 import random
 
-import cocotb
 import numpy as np
 from cocotb.triggers import Timer
+from sim_clock import bounded_test
 
 from accel.fpga.fixedpoint import INT32_MAX, INT32_MIN, requantize, saturate
 
@@ -14,7 +14,7 @@ async def settle():
     await Timer(1, unit="ns")
 
 
-@cocotb.test()
+@bounded_test
 async def mac_exhaustive(dut):
     rng = random.Random(1)
     mismatches = []
@@ -30,7 +30,7 @@ async def mac_exhaustive(dut):
     assert not mismatches, f"{len(mismatches)} MAC mismatches, first {mismatches[:3]}"
 
 
-@cocotb.test()
+@bounded_test
 async def saturate_exhaustive(dut):
     values = np.arange(-(2**15), 2**15)
     expected = saturate(values, 8)
@@ -57,7 +57,7 @@ def requant_cases(count: int):
     return cases
 
 
-@cocotb.test()
+@bounded_test
 async def requantize_random_and_edges(dut):
     mismatches = []
     cases = requant_cases(10_000)
