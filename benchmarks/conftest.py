@@ -17,7 +17,7 @@ from accel.backends.registry import Runner, create_runner, runner_key, skip_reas
 from accel.measure.footprint import Footprint
 from accel.measure.row import Outcome, Row, measure_row
 from accel.measure.timing import RoundPolicy, device_timer_for
-from benchmarks.plugin import RECORDS, ROUND_POLICY, RUNNER_OPTIONS, RUNNER_POOL, SELECTION, THRESHOLDS, VALIDATION
+from benchmarks.plugin import IMAGES, RECORDS, ROUND_POLICY, RUNNER_OPTIONS, RUNNER_POOL, SELECTION, THRESHOLDS, VALIDATION
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -60,13 +60,14 @@ def terminal_progress(config: pytest.Config) -> Callable[[str], None]:
 def store(pytestconfig: pytest.Config) -> ArtifactStore:
     option = pytestconfig.getoption
     return ArtifactStore(
-        ArtifactCache(progress=terminal_progress(pytestconfig)),
+        ArtifactCache(progress=terminal_progress(pytestconfig), lock_wait_s=option("--cache-wait")),
         weights=option("--weights"),
         images_dir=option("--images"),
         on_bad_image=option("--on-bad-image"),
         calib_method=option("--calib-method"),
         calib_size=option("--calib-size"),
         validation=pytestconfig.stash[VALIDATION],
+        checked_images=pytestconfig.stash[IMAGES],
     )
 
 

@@ -11,6 +11,7 @@ beside the JSON.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,12 @@ from accel.backends.options import CHANNELS_LAST, RunnerOptions
 from accel.backends.registry import runner_key
 from accel.backends.tensorrt.engine import DEFAULT_OPT_LEVEL, DEFAULT_WORKSPACE_MB, TRT_MODES, BuilderOptions
 from accel.errors import UsageError, invalid_choice
-from accel.inputs.images import ON_BAD_IMAGE, find_images, validate_on_bad_image
-from accel.inputs.validation import image_folder
-from accel.inputs.workloads import LabelledFiles
+from accel.fpga.uart import check_fpga_options
+from accel.inputs.images import ON_BAD_IMAGE, validate_on_bad_image
+from accel.inputs.validation import DEFAULT_VAL_LIMIT, image_folder, ineffective_validation_options
+from accel.inputs.workloads import LabelledFiles, check_image_set
 from accel.matrix import Combination
+from accel.measure.output_files import OutputPaths, complete_benchmarks, plan_outputs, table_file_text, write_atomically
 from accel.measure.pool import RunnerPool, grouped
 from accel.measure.record import skipped_row
 from accel.measure.timing import RoundPolicy
@@ -41,6 +44,9 @@ ROUND_POLICY = pytest.StashKey[RoundPolicy]()
 RECORDS = pytest.StashKey[list]()
 SKIPPED = pytest.StashKey[list]()
 RUNNER_POOL = pytest.StashKey[RunnerPool]()
+IMAGES = pytest.StashKey[object]()
+OUTPUTS = pytest.StashKey[OutputPaths | None]()
+INTERRUPTED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,7 +68,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--calib-size", type=int, default=DEFAULT_CALIB_SIZE, help=f"INT8 calibration samples (default {DEFAULT_CALIB_SIZE})")
     group.addoption("--drift-thresholds", default=str(DEFAULT_THRESHOLDS), help="TOML file of drift thresholds")
     group.addoption("--val-dir", default=None, help="ImageNet-style validation folder (1000 wnid folders); with --weights pretrained gives top-1/top-5")
-    group.addoption("--val-limit", type=int, default=500, help="validation images used from --val-dir (default 500)")
+    group.addoption("--val-limit", type=int, default=DEFAULT_VAL_LIMIT, help=f"validation images used from --val-dir (default {DEFAULT_VAL_LIMIT})")
+    group.addoption("--cache-wait", type=float, default=None, help="seconds to wait for a cache entry another run is building before failing (default: $ACCEL_CACHE_WAIT_S, else 1800)")
     group.addoption("--end-to-end-max-batch", type=int, default=32, help="largest batch that gets an end_to_end row (default 32: CPU preprocessing dominates above)")
     group.addoption("--fpga-port", default=None, help="serial port of a real FPGA board (e.g. /dev/ttyUSB0): the fpga row runs on it")
     group.addoption("--fpga-baud", type=int, default=115_200, help="UART baud of the FPGA link (default 115200)")
@@ -89,9 +96,23 @@ def _parse_options(config: pytest.Config) -> None:
         cuda_present=cuda_available() if device_auto else False,
     )
     models.validate_policy(option("--weights"))
-    if option("--images"):
-        find_images(option("--images"))  # a missing or empty folder is a usage error, before any build
     validate_on_bad_image(option("--on-bad-image"))
+    selected = config.stash[SELECTION].models
+    photos_needed = any(model in matrix.IMAGENET_MODELS for model in selected)
+    with warnings.catch_warnings(record=True) as bad_images:
+        warnings.simplefilter("always")
+        # Every photo decoded once, before any row: a bad file fails naming it, or is skipped with one line.
+        config.stash[IMAGES] = check_image_set(option("--images"), option("--on-bad-image")) if photos_needed or option("--images") else None
+    for message in [str(w.message) for w in bad_images] + ineffective_validation_options(
+        option("--val-dir"), option("--val-limit"), option("--weights"), selected
+    ):
+        _say(config, f"warning: {message}")
+    if option("--weights") == "pretrained":
+        models.check_pretrained_checkpoints(selected)
+    if "fpga" in config.stash[SELECTION].devices:
+        check_fpga_options(option("--fpga-clock-mhz"), option("--fpga-baud"), option("--fpga-port"))
+    if option("--cache-wait") is not None and not option("--cache-wait") >= 0:
+        raise UsageError(f"`--cache-wait` must be a number of seconds >= 0; got {option('--cache-wait')}")
     if option("--threads") is not None and option("--threads") < 1:
         raise UsageError(f"`--threads` must be >= 1; got {option('--threads')}")
     if option("--rounds") is not None and option("--rounds") < 1:
@@ -102,9 +123,7 @@ def _parse_options(config: pytest.Config) -> None:
     config.stash[THRESHOLDS] = (option("--drift-thresholds"), load_thresholds(option("--drift-thresholds"), matrix.MODELS))
     config.stash[VALIDATION] = None
     if option("--val-dir") and option("--weights") == "pretrained":
-        if option("--val-limit") < 1:
-            raise UsageError(f"`--val-limit` must be >= 1; got {option('--val-limit')}")
-        config.stash[VALIDATION] = LabelledFiles(*image_folder(option("--val-dir"), option("--val-limit")))
+        config.stash[VALIDATION] = LabelledFiles(*image_folder(option("--val-dir"), option("--val-limit"), option("--on-bad-image")))
     if option("--channels-last") not in CHANNELS_LAST:
         raise invalid_choice("--channels-last", option("--channels-last"), CHANNELS_LAST)
     if option("--trt-mode") not in TRT_MODES:
@@ -122,11 +141,23 @@ def _parse_options(config: pytest.Config) -> None:
     )
 
 
+def _say(config: pytest.Config, message: str) -> None:
+    """One line on the terminal, outside output capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        print(f"[accel] {message}")
+    else:
+        reporter.write_line(f"[accel] {message}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     try:
         _parse_options(config)
+        json_path = _json_path(config)
+        config.stash[OUTPUTS] = plan_outputs(json_path) if json_path is not None else None
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[INTERRUPTED] = False
     config.stash[RECORDS] = []
     config.stash[SKIPPED] = []
     config.stash[RUNNER_POOL] = RunnerPool()
@@ -172,8 +203,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    session.config.stash[RUNNER_POOL].close_all()
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    """Runs before pytest-benchmark saves: results are written atomically, and an interrupted
+    session (Ctrl-C) writes only its finished rows, to the `.interrupted` pair."""
+    config = session.config
+    config.stash[INTERRUPTED] = exitstatus == pytest.ExitCode.INTERRUPTED
+    config.stash[RUNNER_POOL].close_all()
+    benchmark_session = getattr(config, "_benchmarksession", None)
+    if benchmark_session is not None and config.stash[OUTPUTS] is not None:
+        benchmark_session.save_json = lambda output_json: _save_results(config, output_json)
+    return (yield)
+
+
+def _outputs(config: pytest.Config) -> OutputPaths:
+    outputs = config.stash[OUTPUTS]
+    return outputs.interrupted() if config.stash[INTERRUPTED] else outputs
+
+
+def _save_results(config: pytest.Config, output_json: dict) -> None:
+    from pytest_benchmark.utils import safe_dumps
+
+    path = _outputs(config).json
+    write_atomically(path, safe_dumps(output_json, ensure_ascii=True, indent=4).encode())
+    _say(config, f"benchmark data written to {path}" + (" (interrupted run: finished rows only)" if config.stash[INTERRUPTED] else ""))
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -198,6 +251,9 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output
         "accel_version": accel.__version__,
         "skipped": sorted(config.stash[SKIPPED], key=lambda row: (row["id"], row["test"])),
     }
+    if config.stash[INTERRUPTED]:
+        output_json["benchmarks"] = complete_benchmarks(output_json["benchmarks"])
+        output_json["accel"]["interrupted"] = True
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -210,8 +266,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     table = render(records, skipped)
     terminalreporter.write_sep("=", "inference results (p50/p99 per round, warmup excluded; skipped rows last)")
     terminalreporter.write(table)
-    json_path = _json_path(config)
-    if json_path is not None:
-        table_path = json_path.with_suffix(".md")
-        table_path.write_text(table)
+    if config.stash[OUTPUTS] is not None:
+        table_path = _outputs(config).table
+        write_atomically(table_path, table_file_text(table))
         terminalreporter.write_line(f"results table written to {table_path}")

@@ -45,10 +45,11 @@ class ArtifactStore:
         calib_method: str = DEFAULT_CALIB_METHOD,
         calib_size: int = DEFAULT_CALIB_SIZE,
         validation: LabelledFiles | None = None,
+        checked_images: list[EncodedImage] | None = None,
     ) -> None:
         memo = MemoCache(cache)
         self.cache = cache
-        self._workset = Workset(images_dir, on_bad_image, validation)
+        self._workset = Workset(images_dir, on_bad_image, validation, checked_images)
         self._weights = TorchWeights(cache, self._workset, weights, seed)
         self._references = References(self._weights, self._workset)
         self._onnx = OnnxArtifacts(memo, self._workset, self._weights, self._references)

@@ -15,15 +15,23 @@ class Workset:
     """The photo set (or `images_dir`) and one workload per (model, input size)."""
 
     def __init__(
-        self, images_dir: str | Path | None = None, on_bad_image: str = "fail", validation: LabelledFiles | None = None
+        self,
+        images_dir: str | Path | None = None,
+        on_bad_image: str = "fail",
+        validation: LabelledFiles | None = None,
+        checked_images: list[EncodedImage] | None = None,
     ) -> None:
         self.images_dir = images_dir
         self.on_bad_image = on_bad_image
         self.validation = validation
+        self._checked_images = checked_images
         self._workloads: dict[tuple[str, int], Workload] = {}
 
     @cached_property
     def images(self) -> list[EncodedImage]:
+        """The photos checked at startup when the suite did so (no second decode, no repeated warnings)."""
+        if self._checked_images is not None:
+            return self._checked_images
         return image_source(self.images_dir, self.on_bad_image)
 
     @cached_property

@@ -16,8 +16,9 @@ from accel.measure.stats import LATENCY_FIELDS, Stats
 
 IDENTITY_FIELDS = ("model", "backend", "precision", "device", "batch", "input_size", "kind", "weights")
 REQUIRED_FIELDS = (*IDENTITY_FIELDS, "notes", "warmup_rounds", "latency_ms", "throughput_ips", "memory")
-# Where they apply: end-to-end and trtexec rows, GPU rows, trtexec rows, lower precisions, real labels.
-OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy")
+# Where they apply: end-to-end and trtexec rows, GPU rows, trtexec rows, lower precisions, real labels,
+# rows measured through accel.measure.row (load before/after).
+OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy", "system_load")
 MEMORY_FIELDS = (
     "runner_rss_mb", "peak_rss_above_baseline_mb", "process_peak_rss_mb", "rss_scoped",
     "runner_device_mb", "peak_device_above_baseline_mb",
@@ -27,6 +28,7 @@ SECTION_FIELDS = {
     "latency_ms": LATENCY_FIELDS,
     "device_latency_ms": LATENCY_FIELDS,
     "memory": MEMORY_FIELDS,
+    "system_load": ("loadavg_1m", "cpu_mhz", "other_gpu_processes", "cores", "busy"),
     "drift": ("top1_agreement", "top5_overlap", "cosine_mean", "cosine_min", "max_abs"),
     "accuracy": ("top1", "top5", "n"),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -30,9 +31,26 @@ def load_json(path: str | Path) -> dict:
     return data
 
 
+TABLE_FIELDS = ("model", "backend", "precision", "device", "batch", "latency_ms", "throughput_ips")
+
+
+class IncompleteRecordWarning(UserWarning):
+    """A saved benchmark lacks a field the results table needs; it is left out of the table."""
+
+
 def records_from_json(path: str | Path) -> list[dict]:
-    """The `extra_info` records of a pytest-benchmark JSON file."""
-    return [bench["extra_info"] for bench in load_json(path)["benchmarks"] if "latency_ms" in bench.get("extra_info", {})]
+    """The `extra_info` records of a pytest-benchmark JSON file that the table can show; each one
+    that lacks a field is left out with a warning naming the benchmark and the field."""
+    records = []
+    for bench in load_json(path)["benchmarks"]:
+        info = bench.get("extra_info") or {}
+        latency = info.get("latency_ms") if isinstance(info.get("latency_ms"), dict) else {}
+        missing = [name for name in TABLE_FIELDS if name not in info] + [f"latency_ms.{q}" for q in ("p50", "p99") if latency.get(q) is None]
+        if missing:
+            warnings.warn(f"{path}: {bench.get('name', '?')} left out of the table: no {', '.join(missing)}", IncompleteRecordWarning, stacklevel=2)
+            continue
+        records.append(info)
+    return records
 
 
 def skipped_from_json(path: str | Path) -> list[dict]:
@@ -53,6 +71,9 @@ def _fmt(value: float) -> str:
 def notes(record: Mapping) -> str:
     """Short per-row notes: kind, stage breakdown or provider, drift, accuracy."""
     parts = []
+    busy = (record.get("system_load") or {}).get("busy")
+    if busy:
+        parts.append(f"BUSY MACHINE ({busy})")
     breakdown = record.get("breakdown_ms")
     if breakdown:
         stages = " / ".join(f"{STAGE_LABELS.get(stage, stage)} {_fmt(values['p50'])}" for stage, values in breakdown.items())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from accel.matrix import Combination
 from accel.measure.footprint import Footprint, RowMemory
+from accel.measure.load import load_fields, read_load
 from accel.measure.record import Timing, benchmark_record, breakdown
 from accel.measure.stats import Stats
 from accel.measure.timing import RoundPolicy
@@ -74,10 +75,13 @@ def measure_row(
     timing is disabled). Without a `footprint` (no runner), the baseline is taken here."""
     if footprint is None:
         _, footprint = Footprint.measure(lambda: None, row.combo.device)
+    load_before = read_load(row.combo.device)
     with RowMemory(footprint) as memory:
         rounds = policy.warm_up(row.target)
         samples_s = timed_rounds(row.target, rounds)
     if samples_s is None:
         return None
+    system_load = load_fields(load_before, read_load(row.combo.device))
     result = outcome(samples_s, rounds)
-    return benchmark_record(row.combo, row.kind, row.weights, result.timing, memory.fields(), result.notes, policy.warmup, result.extra)
+    extra = {**result.extra, "system_load": system_load}
+    return benchmark_record(row.combo, row.kind, row.weights, result.timing, memory.fields(), result.notes, policy.warmup, extra)
