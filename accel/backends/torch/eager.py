@@ -30,12 +30,20 @@ class TorchEagerRunner(Runner):
         self.module = module.to(memory_format=torch.channels_last) if channels_last else module
         self.forward = self.module  # what enqueue calls; torch.compile swaps in the compiled module
         self.transfers = CudaTransfers(self.device, self._stream()) if self.device.type == "cuda" else None
+        self._prepared_shapes: set[tuple[int, ...]] = set()
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # pick the fastest conv algorithm per shape (fixed shapes here)
 
     def _stream(self) -> torch.cuda.Stream | None:
         """The stream to enqueue on: a dedicated one (None lets CudaTransfers create it)."""
         return None
+
+    def prepare(self, batch: np.ndarray) -> None:
+        """On CUDA, one forward per new shape: cuDNN's benchmark mode autotunes here, not in a timed round."""
+        if self.transfers is None or tuple(batch.shape) in self._prepared_shapes:
+            return
+        self.infer(self.upload(batch))
+        self._prepared_shapes.add(tuple(batch.shape))
 
     @property
     def stream(self) -> torch.cuda.Stream | None:
