@@ -1,9 +1,15 @@
 """TensorRT build-path selection and engine cache keys: everything decided without a GPU."""
 
+import sys
+
 import pytest
 
+from accel.backends.tensorrt.engine import (
+    BuilderOptions,
+    build_plan,
+    engine_cache_fields,
+)
 from accel.errors import UsageError
-from accel.backends.tensorrt.engine import BuilderOptions, build_plan, engine_cache_fields
 
 
 @pytest.mark.parametrize("version", ["10.3.0", "11.0.1"])
@@ -74,3 +80,44 @@ def test_calibration_hash_matters_only_for_the_implicit_path():
     assert cache_key(fields(plan=implicit, precision="int8", calibration_sha256="x")) != cache_key(
         fields(plan=implicit, precision="int8", calibration_sha256="y")
     )
+
+
+@pytest.fixture
+def module_named(tmp_path, monkeypatch):
+    """Makes `accel_trt_probe` the only TensorRT module name, laid out as the test asks."""
+    from accel.backends.tensorrt import api
+
+    monkeypatch.setattr(api, "TRT_MODULES", ("accel_trt_probe",))
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def layout(init_file: str) -> None:
+        (tmp_path / "accel_trt_probe").mkdir()
+        (tmp_path / "accel_trt_probe" / init_file).write_text("__version__ = '10.13.0'\n")
+
+    yield layout
+    sys.modules.pop("accel_trt_probe", None)
+
+
+def test_a_stub_only_folder_is_not_tensorrt(module_named):
+    from accel.backends.tensorrt.api import (
+        installed_flavor,
+        load_tensorrt,
+        missing_reason,
+    )
+
+    module_named("__init__.pyi")  # what `pip install tensorrt-stubs` leaves: a namespace package
+    assert installed_flavor() is None and "NVIDIA's index" in missing_reason()
+    with pytest.raises(UsageError, match="neither 'tensorrt' nor 'tensorrt_rtx' is installed"):
+        load_tensorrt()
+
+
+def test_an_installed_module_is_found_and_loaded_with_its_version(module_named):
+    from accel.backends.tensorrt.api import (
+        installed_flavor,
+        load_tensorrt,
+        missing_reason,
+    )
+
+    module_named("__init__.py")
+    assert installed_flavor() == "accel_trt_probe" and missing_reason() is None
+    assert load_tensorrt().version == "10.13.0"

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
 
 from accel.backends.base import Runner
 from accel.backends.options import RunnerOptions
-from accel.backends.tensorrt.engine import TRT_MODULES
+from accel.backends.tensorrt.api import missing_reason
 from accel.matrix import Combination
 
 if TYPE_CHECKING:
     from accel.artifacts.store import ArtifactStore
+    from accel.backends.tensorrt.device import Device
 
 
 def missing(combo: Combination, options: RunnerOptions) -> str | None:
-    if any(importlib.util.find_spec(name) is not None for name in TRT_MODULES):
-        return None
-    return (
-        "python module 'tensorrt' (or 'tensorrt_rtx') is not installed: its wheels come from NVIDIA's "
-        "index (pip install -e '.[tensorrt]' --extra-index-url https://pypi.nvidia.com)"
-    )
+    return missing_reason()
 
 
-def create(combo: Combination, artifacts: ArtifactStore, options: RunnerOptions) -> Runner:
+def create(combo: Combination, artifacts: ArtifactStore, options: RunnerOptions, device: Device | None = None) -> Runner:
+    """The runner for `combo` on `device` (CUDA device 0 unless given)."""
     from accel.backends.tensorrt.runner import TensorRTRunner
 
     entry, plan = artifacts.engine_entry(combo.model, combo.input_size, combo.precision, combo.batch, options.trt_mode, options.trt_builder)
     notes = {"trt_version": entry.meta["fields"]["trt_version"], "strongly_typed": plan.strongly_typed,
              "builder_flags": list(plan.builder_flags), "workspace_mb": options.trt_builder.workspace_mb,
              "optimization_level": options.trt_builder.optimization_level, "engine_build_s": entry.meta["build_seconds"]}  # fmt: skip
-    return TensorRTRunner(combo, entry.path, notes, cuda_graph=combo.spec.mode == "cudagraph")
+    return TensorRTRunner(combo, entry.path, notes, cuda_graph=combo.spec.mode == "cudagraph", device=device)

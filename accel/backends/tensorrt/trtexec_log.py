@@ -77,9 +77,13 @@ def parse_log(text: str) -> TrtexecSummary:
         for stat in ("p50", "p99"):
             if stat not in sections[key]:
                 raise TrtexecLogError(f"trtexec log's '{name}' line has no {'median' if stat == 'p50' else 'percentile(99%)'}")
-    version = _VERSION.search(text)
-    raw = version.group("v") if version else None
-    return TrtexecSummary(throughput, sections, _dotted_version(raw) if raw else None)
+    return TrtexecSummary(throughput, sections, trtexec_version(text))
+
+
+def trtexec_version(text: str) -> str | None:
+    """The TensorRT version in a trtexec banner (`[TensorRT v100300]` -> 10.3.0), if any."""
+    match = _VERSION.search(text)
+    return _dotted_version(match.group("v")) if match else None
 
 
 def _dotted_version(raw: str) -> str:
@@ -129,7 +133,7 @@ def record_fields(summary: TrtexecSummary, batch: int) -> dict[str, object]:
             for name, values in (("h2d", summary.sections.get("h2d_ms")), ("inference", summary.sections["gpu_compute_ms"]),
                                  ("d2h", summary.sections.get("d2h_ms")))
             if values
-        },  # fmt: skip
+        },
         "device_latency_ms": summary.sections["gpu_compute_ms"],
         "enqueue_ms": summary.sections.get("enqueue_ms"),
     }
