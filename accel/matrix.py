@@ -67,8 +67,10 @@ BACKENDS: dict[str, BackendSpec] = {
     # The INT8 MLP in Verilog, simulated (or a real board on --fpga-port); one sample per frame.
     "fpga": BackendSpec("fpga", "link", "accel.backends.fpga", {"fpga": ("int8",)}, models=("digits_mlp",),
                         max_batch=1, timed_by_runner=False),
+    # OpenVINO's CPU plugin, LATENCY hint; bf16/fp16 rows skip on CPUs without those kernels.
+    "openvino": BackendSpec("openvino", "latency", "accel.backends.openvino.plugin", {"cpu": ("fp32", "fp16", "bf16", "int8")}),
 }
-CPU_BACKENDS = ("torch", "onnxruntime", "fpga")  # the default --backends without CUDA
+CPU_BACKENDS = ("torch", "onnxruntime", "openvino", "fpga")  # the default --backends without CUDA
 GPU_BATCHES = (1, 8, 32, 128, 256)
 
 DEFAULT_BATCHES = (1, 8)

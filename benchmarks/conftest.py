@@ -10,7 +10,7 @@ import pytest
 
 from accel.artifacts.store import ArtifactStore
 from accel.artifacts.cache import ArtifactCache
-from accel.matrix import Combination, combinations
+from accel.matrix import BACKENDS, Combination, combinations
 from accel.measure.evaluate import evaluate
 from accel.quality.gates import Quality, enforce
 from accel.backends.registry import Runner, create_runner, runner_key, skip_reason
@@ -36,7 +36,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(combo, id=combo.test_id, marks=marks))
     if not params and wanted:
-        reason = f"no {'/'.join(wanted)} rows in this selection (they need --device cuda and --backends {','.join(wanted)})"
+        devices = sorted({device for backend in wanted for device in BACKENDS[backend].precisions_by_device})
+        reason = f"no {'/'.join(wanted)} rows in this selection (they need --device {','.join(devices)} and --backends {','.join(wanted)})"
         params.append(pytest.param(None, id="none", marks=[pytest.mark.skip(reason=reason)]))
     metafunc.parametrize("combo", params)
 

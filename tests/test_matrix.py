@@ -8,8 +8,10 @@ from accel.errors import UsageError
 def test_default_selection_is_the_cpu_matrix():
     selection = matrix.parse_selection()
     combos = matrix.combinations(selection)
-    # 5 models x (torch fp32/bf16 + onnxruntime fp32/fp16/int8) x batches 1, 8, plus the one FPGA row
-    assert len(combos) == 5 * 5 * 2 + 1
+    # 5 models x (torch fp32/bf16 + onnxruntime fp32/fp16/int8 + openvino fp32/fp16/bf16/int8)
+    # x batches 1, 8, plus the one FPGA row
+    assert len(combos) == 5 * 9 * 2 + 1
+    assert {c.precision for c in combos if c.backend == "openvino"} == {"fp32", "fp16", "bf16", "int8"}
     assert {c.device for c in combos} == {"cpu", "fpga"}
     assert [c.test_id for c in combos if c.backend == "fpga"] == ["digits_mlp-fpga-int8-fpga-b1"]
     assert not any(c.backend == "torch" and c.precision == "fp16" for c in combos)  # pathological on CPU

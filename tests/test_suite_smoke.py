@@ -8,12 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from accel.backends.registry import skip_reason
+from accel.matrix import Combination
+from accel.measure.output_files import MARKER
 from accel.measure.record import MEMORY_FIELDS, SKIPPED_FIELDS
 from accel.measure.report import records_from_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = {"model", "backend", "precision", "device", "batch", "weights", "notes", "latency_ms", "throughput_ips", "memory"}
 LATENCY = {"p50", "p90", "p99", "p999", "min", "max", "mean", "stdev", "n"}
+# OpenVINO rows that run here: none without openvino, bf16/fp16 only where the CPU plugin has them.
+OPENVINO_HERE = tuple(p for p in ("fp32", "fp16", "bf16", "int8") if skip_reason(Combination("digits_mlp", "openvino", p, "cpu", 2, 8)) is None)
+ROWS_PER_MODEL = 2 * (5 + len(OPENVINO_HERE))  # (torch 2 + onnxruntime 3 + openvino) precisions x (inference, end_to_end)
 
 
 def run_pytest(args, cache_dir, cwd):
@@ -40,6 +46,7 @@ def test_every_row_carries_the_contract(smoke_run):
     data = json.loads((workdir / "out.json").read_text())
     rows = [b for b in data["benchmarks"] if b["extra_info"].get("model") in ("mobilenet_v3_small", "digits_mlp")]
     expected_pairs = {("torch", "fp32"), ("torch", "bf16"), ("onnxruntime", "fp32"), ("onnxruntime", "fp16"), ("onnxruntime", "int8")}
+    expected_pairs |= {("openvino", precision) for precision in OPENVINO_HERE}
     assert {(b["extra_info"]["model"], b["extra_info"]["backend"], b["extra_info"]["precision"], b["extra_info"]["kind"]) for b in rows} == {
         (model, backend, precision, kind)
         for model in ("mobilenet_v3_small", "digits_mlp")
@@ -71,10 +78,10 @@ def test_table_printed_and_written(smoke_run):
     workdir, result = smoke_run
     assert "| Model | Backend | Precision | Device | Batch | p50 (ms) | p99 (ms) | Throughput (img/s) | Notes |" in result.stdout
     table = (workdir / "out.md").read_text()
-    assert table.count("| mobilenet_v3_small |") == 10 and table.count("| digits_mlp |") == 10
+    assert table.count("| mobilenet_v3_small |") == ROWS_PER_MODEL and table.count("| digits_mlp |") == ROWS_PER_MODEL
     report = subprocess.run([sys.executable, "-m", "accel", "report", str(workdir / "out.json")], capture_output=True, text=True)
-    assert report.returncode == 0 and report.stdout == table
-    assert len(records_from_json(workdir / "out.json")) == 21  # 20 rows + the harness no-op
+    assert report.returncode == 0 and MARKER + "\n" + report.stdout == table
+    assert len(records_from_json(workdir / "out.json")) == 2 * ROWS_PER_MODEL + 1  # + the harness no-op
 
 
 @pytest.mark.slow
@@ -124,7 +131,7 @@ def test_skipped_rows_are_listed_with_their_reasons(skips_run):
     assert "| digits_mlp-torch-fp32-cpu-b1 | test_end_to_end | end_to_end rows run up to --end-to-end-max-batch=0" in table
     assert "| Skipped row | Test | Reason |" in result.stdout
     report = subprocess.run([sys.executable, "-m", "accel", "report", str(workdir / "skips.json")], capture_output=True, text=True)
-    assert report.returncode == 0 and report.stdout == table
+    assert report.returncode == 0 and MARKER + "\n" + report.stdout == table
 
 
 @pytest.mark.slow

@@ -58,7 +58,14 @@ RECIPES = {
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
 # Which recipe each (backend, device) runs. ORT's CUDA provider gets the symmetric recipe: zero
 # points of 0 are what GPU int8 paths (TensorRT, cuDNN) accept.
-RECIPE_FOR = {("onnxruntime", "cpu"): "ort-cpu", ("onnxruntime", "cuda"): "trt", ("tensorrt", "cuda"): "trt"}
+RECIPE_FOR = {
+    ("onnxruntime", "cpu"): "ort-cpu",
+    ("onnxruntime", "cuda"): "trt",
+    ("tensorrt", "cuda"): "trt",
+    # OpenVINO reads QDQ natively; 7-bit weights keep its u8 x s8 kernels from saturating on CPUs
+    # without VNNI, at no cost in time, and drift least of the recipes and of NNCF (docs/openvino.md).
+    ("openvino", "cpu"): "ort-cpu-7bit",
+}
 # Depthwise-heavy models lose time to Q/DQ pairs around every small op under ORT on CPU (see
 # docs/quantization.md); for them the ort-cpu recipe quantizes only Conv/Gemm whose weights have
 # at least this many elements and leaves the rest in fp32.

@@ -13,7 +13,10 @@ from accel.errors import UsageError
 HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Notes")
 STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}  # h2d / d2h keep their names
 KIND_ORDER = {"inference": 0, "end_to_end": 1}
-NOTE_KEYS = ("provider", "engine", "int8_recipe", "intra_op_threads", "torch_threads")
+NOTE_KEYS = (
+    "provider", "engine", "performance_hint", "inference_precision", "int8_recipe", "intra_op_threads", "torch_threads",
+    "inference_num_threads",
+)  # fmt: skip
 
 
 def load_json(path: str | Path) -> dict:

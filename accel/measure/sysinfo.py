@@ -9,7 +9,7 @@ from pathlib import Path
 
 VERSIONED_PACKAGES = (
     "torch", "torchvision", "onnx", "onnxruntime", "onnxruntime-gpu", "numpy", "pillow",
-    "scikit-image", "scikit-learn", "pytest-benchmark", "tensorrt", "cocotb",
+    "scikit-image", "scikit-learn", "pytest-benchmark", "tensorrt", "openvino", "cocotb",
 )  # fmt: skip
 # CPU features that decide which INT8/BF16 kernels run.
 INTERESTING_CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
