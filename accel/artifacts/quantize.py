@@ -63,7 +63,8 @@ RECIPE_FOR = {
     ("onnxruntime", "cuda"): "trt",
     ("tensorrt", "cuda"): "trt",
     # OpenVINO reads QDQ natively; 7-bit weights keep its u8 x s8 kernels from saturating on CPUs
-    # without VNNI, at no cost in time, and drift least of the recipes and of NNCF (docs/openvino.md).
+    # without VNNI (where onnxruntime runs the same artifact); on VNNI CPUs onnxruntime runs
+    # `ort-cpu` instead, so the two int8 rows run different artifacts there (docs/openvino.md).
     ("openvino", "cpu"): "ort-cpu-7bit",
 }
 # Depthwise-heavy models lose time to Q/DQ pairs around every small op under ORT on CPU (see
