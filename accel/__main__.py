@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from accel.errors import AccelError
+from accel.errors import AccelError, UsageError
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -17,6 +17,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"{', '.join(args.json)}: no benchmark records with accel's extra_info", file=sys.stderr)
         return 1
     sys.stdout.write(render(records, skipped))
+    return 0
+
+
+def cmd_load_curve(args: argparse.Namespace) -> int:
+    from accel.measure.load_table import load_curve_rows, load_curve_table
+    from accel.measure.report import records_from_json
+
+    records = [record for path in args.json for record in records_from_json(path)]
+    if not load_curve_rows(records):
+        print(f"{', '.join(args.json)}: no Server rows (run the suite with --scenarios server)", file=sys.stderr)
+        return 1
+    sys.stdout.write(load_curve_table(records))
     return 0
 
 
@@ -76,6 +88,66 @@ def cmd_profile_torch(args: argparse.Namespace) -> int:
     store = ArtifactStore(ArtifactCache())
     print(f"{args.model} torch {args.precision} b{args.batch} {'cuda-graph' if args.cuda_graph else 'eager'}: 20 inferences")
     print(kernel_table(store, args.model, args.precision, args.batch, args.cuda_graph))
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from accel.tools.tune import main_tune
+
+    if args.rounds < 1 or args.warmup < 0:
+        raise UsageError(f"--rounds must be >= 1 and --warmup >= 0; got {args.rounds} and {args.warmup}")
+    selection = {"models": args.models, "backends": args.backends, "precisions": args.precisions,
+                 "device": args.device, "batch": args.batch, "input_size": args.input_size}  # fmt: skip
+    return main_tune(selection, args.tuning, args.rounds, args.warmup, args.threads)
+
+
+def cmd_queue_sim(args: argparse.Namespace) -> int:
+    from accel.tools.queue_sim import queue_report, render, row_samples, write_json
+
+    if (args.service_ms is None) == (args.service_samples is None):
+        raise UsageError("queue-sim takes --service-ms MS or --service-samples FILE:ROW (one of them)")
+    if args.service_ms is not None and not args.service_ms > 0:
+        raise UsageError(f"`--service-ms` must be > 0; got {args.service_ms}")
+    samples_from = row_samples(args.service_samples) if args.service_samples else None
+    service_s = args.service_ms * 1e-3 if args.service_ms is not None else None
+    report = queue_report(args.arrival_rps, service_s, samples_from[1] if samples_from else None, args.customers, args.seed)
+    sys.stdout.write(render(report, samples_from))
+    if args.json:
+        write_json(args.json, report, "python -m accel " + " ".join(sys.argv[1:]))
+    return 0
+
+
+def cmd_loadgen_compare(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from accel.artifacts.cache import ArtifactCache
+    from accel.artifacts.store import ArtifactStore
+    from accel.backends.registry import create_runner, skip_reason
+    from accel.matrix import Combination, native_input_size, parse_positive_ints
+    from accel.measure.service import BatchService
+    from accel.measure.sysinfo import collect
+    from accel.tools.loadgen_compare import compare, markdown
+
+    combo = Combination(args.model, args.backend, args.precision, args.device, 1, native_input_size(args.model))
+    reason = skip_reason(combo)
+    if reason:
+        raise UsageError(f"{combo.test_id} cannot run here: {reason}")
+    store = ArtifactStore(ArtifactCache())
+    runner = create_runner(combo, store)
+    service = BatchService(runner, store.workload(combo.model, combo.input_size), 1)
+    capacity = 1 / float(service.back_to_back_s(1, 2.0).mean())
+    rates = [float(q) for q in parse_positive_ints("--qps", args.qps, ())] or [u * capacity for u in (0.5, 0.8)]
+    rows = compare(service, rates, args.duration, args.repeats, args.seed)
+    runner.close()
+    table = markdown(rows)
+    sys.stdout.write(f"{combo.test_id}: back-to-back capacity {capacity:.1f} QPS\n{table}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"command": "python -m accel " + " ".join(sys.argv[1:]), "row": combo.test_id,
+                                   "capacity_qps": capacity, "machine_info": collect(), "rows": rows}, indent=2))  # fmt: skip
+        out.with_suffix(".md").write_text(table)
     return 0
 
 
@@ -164,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="markdown results table from a pytest-benchmark JSON file")
     report.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json (the skipped rows follow the table)")
     report.set_defaults(func=cmd_report)
+    curve = sub.add_parser("load-curve", help="Server rows' load curve: measured p50/p99 and each queueing model's p99")
+    curve.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json --scenarios server")
+    curve.set_defaults(func=cmd_load_curve)
     bare = sub.add_parser("bare-ort", help="time a bare InferenceSession.run loop (harness-overhead check)")
     bare.add_argument("--model", default="resnet18")
     bare.add_argument("--batch", type=int, default=1)
@@ -189,6 +264,35 @@ def build_parser() -> argparse.ArgumentParser:
     tprof.add_argument("--batch", type=int, default=1)
     tprof.add_argument("--cuda-graph", action="store_true")
     tprof.set_defaults(func=cmd_profile_torch)
+    tune = sub.add_parser("tune", help="measure each row's tuning variants; the main job runs the winners (--tuning)")
+    for name, meaning in (("--models", "comma list (default: all)"), ("--backends", "comma list (default: as the main job)"),
+                          ("--precisions", "comma list"), ("--device", "cpu, cuda (default: auto)"), ("--batch", "comma list (default 1,8)"),
+                          ("--input-size", "comma list (default 224)")):  # fmt: skip
+        tune.add_argument(name, default=None, help=meaning)
+    tune.add_argument("--tuning", default=None, help="tuning file to update (default: $ACCEL_CACHE_DIR/tuning.json)")
+    tune.add_argument("--rounds", type=int, default=200, help="timed rounds per variant (interleaved in blocks of 20)")
+    tune.add_argument("--warmup", type=int, default=10)
+    tune.add_argument("--threads", type=int, default=None, help="as the main job's --threads")
+    tune.set_defaults(func=cmd_tune)
+    queue = sub.add_parser("queue-sim", help="M/M/1, M/D/1, M/G/1: mean and p99 response time under Poisson load")
+    queue.add_argument("--arrival-rps", type=float, required=True, help="Poisson arrival rate (queries per second)")
+    queue.add_argument("--service-ms", type=float, default=None, help="mean service time in ms")
+    queue.add_argument("--service-samples", default=None, help="FILE:ROW: service times from a saved row's samples (adds M/G/1)")
+    queue.add_argument("--customers", type=int, default=400_000, help="simulated customers (the first tenth is warm-up)")
+    queue.add_argument("--seed", type=int, default=0)
+    queue.add_argument("--json", default=None, help="write the table as JSON here")
+    queue.set_defaults(func=cmd_queue_sim)
+    lgc = sub.add_parser("loadgen-compare", help="the suite's Server generator against MLPerf LoadGen on one row (needs mlcommons-loadgen)")
+    lgc.add_argument("--model", default="resnet18")
+    lgc.add_argument("--backend", default="onnxruntime")
+    lgc.add_argument("--precision", default="fp32")
+    lgc.add_argument("--device", default="cpu")
+    lgc.add_argument("--qps", default=None, help="comma list of target QPS (default: 50%% and 80%% of the back-to-back capacity)")
+    lgc.add_argument("--duration", type=float, default=20.0, help="seconds per run")
+    lgc.add_argument("--repeats", type=int, default=2, help="alternating LoadGen/suite pairs per rate")
+    lgc.add_argument("--seed", type=int, default=0)
+    lgc.add_argument("--out", default=None, help="write JSON (and .md beside it) here")
+    lgc.set_defaults(func=cmd_loadgen_compare)
     budget = sub.add_parser("budget", help="offload latency budget and speedup bound vs link bandwidth")
     budget.add_argument("--cycles", type=int, default=2453, help="accelerator cycles per inference (int8_mlp: 2453)")
     budget.add_argument("--clock-mhz", type=float, default=100.0)

@@ -8,7 +8,7 @@ with the reason its backend plugin gives (`accel.backends.registry`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from accel.errors import UsageError, invalid_choice
 
@@ -31,6 +31,8 @@ class BackendSpec:
     `mode` is the plugin's execution mode (eager, cudagraph, compile, ...). `per_batch`: a prepared
     runner serves one batch size (captured CUDA graphs, fixed-shape engines). `timed_by_runner`:
     False for backends that time themselves (trtexec, the FPGA link) and have a test module of their own.
+    `tuning`: per device, the knobs an expert would try and the values `python -m accel tune`
+    measures; the first value of each is what the suite runs untuned.
     """
 
     runtime: str
@@ -41,6 +43,7 @@ class BackendSpec:
     max_batch: int | None = None
     per_batch: bool = False
     timed_by_runner: bool = True
+    tuning: Mapping[str, Mapping[str, tuple[object, ...]]] = field(default_factory=dict)
 
 
 _TORCH = "accel.backends.torch.plugin"
@@ -51,24 +54,41 @@ _TRT = "accel.backends.tensorrt.plugin"
 # "cudagraph" modes replay one captured CUDA graph per round (batch-1 GPU work is bound by
 # kernel launches); "trtexec" times NVIDIA's CLI instead of the Python runtime.
 _TORCH_CUDA = {"cuda": ("fp32", "fp16", "bf16")}
+# Tuning spaces. channels_last "auto" is the --channels-last rule (NHWC for CUDA fp16/bf16 conv
+# models); fold_bn folds BatchNorm into the preceding convolution (torch.fx); inductor folds it
+# already when it freezes weights, so compiled backends do not list it.
+_TORCH_EAGER_TUNING = {device: {"channels_last": ("auto", "on", "off"), "fold_bn": (False, True)} for device in ("cpu", "cuda")}
+_TORCH_COMPILE_TUNING = {"cuda": {"channels_last": ("auto", "on", "off")}}
+_ORT_TUNING = {
+    # intra_op_threads 0: --threads, else one per core
+    "cpu": {"intra_op_threads": (0, 1), "execution_mode": ("sequential", "parallel"),
+            "graph_optimization_level": ("all", "extended", "basic")},
+    "cuda": {"prefer_nhwc": (False, True), "cudnn_conv_algo_search": ("EXHAUSTIVE", "HEURISTIC")},
+}  # fmt: skip
+_ORT_GRAPH_TUNING = {"cuda": _ORT_TUNING["cuda"]}
+_TRT_TUNING = {"cuda": {"optimization_level": (3, 5)}}
+_OPENVINO_TUNING = {"cpu": {"performance_hint": ("LATENCY", "THROUGHPUT"), "num_streams": (0, 1)}}  # 0: the hint decides
 _ONNX_CUDA = {"cuda": ("fp32", "fp16", "int8")}
 BACKENDS: dict[str, BackendSpec] = {
-    "torch": BackendSpec("torch", "eager", _TORCH, {"cpu": ("fp32", "bf16"), **_TORCH_CUDA}),
-    "torch-cudagraph": BackendSpec("torch", "cudagraph", _TORCH, _TORCH_CUDA, per_batch=True),
-    "torch-compile": BackendSpec("torch", "compile", _TORCH, _TORCH_CUDA),
-    "torch-compile-cudagraph": BackendSpec("torch", "compile-cudagraph", _TORCH, _TORCH_CUDA),
-    "onnxruntime": BackendSpec("onnxruntime", "session", _ORT, {"cpu": ("fp32", "fp16", "int8"), **_ONNX_CUDA}),
+    "torch": BackendSpec("torch", "eager", _TORCH, {"cpu": ("fp32", "bf16"), **_TORCH_CUDA}, tuning=_TORCH_EAGER_TUNING),
+    "torch-cudagraph": BackendSpec("torch", "cudagraph", _TORCH, _TORCH_CUDA, per_batch=True,
+                                   tuning={"cuda": _TORCH_EAGER_TUNING["cuda"]}),
+    "torch-compile": BackendSpec("torch", "compile", _TORCH, _TORCH_CUDA, tuning=_TORCH_COMPILE_TUNING),
+    "torch-compile-cudagraph": BackendSpec("torch", "compile-cudagraph", _TORCH, _TORCH_CUDA, tuning=_TORCH_COMPILE_TUNING),
+    "onnxruntime": BackendSpec("onnxruntime", "session", _ORT, {"cpu": ("fp32", "fp16", "int8"), **_ONNX_CUDA}, tuning=_ORT_TUNING),
     # int8 is left out: the CUDA provider has no kernel for the per-channel weight DequantizeLinear,
     # so those nodes fall back to the CPU and graph capture is refused (measured on the H100).
-    "onnxruntime-cudagraph": BackendSpec("onnxruntime", "cudagraph", _ORT, {"cuda": ("fp32", "fp16")}, per_batch=True),
-    "tensorrt": BackendSpec("tensorrt", "execute", _TRT, _ONNX_CUDA, per_batch=True),
-    "tensorrt-cudagraph": BackendSpec("tensorrt", "cudagraph", _TRT, _ONNX_CUDA, per_batch=True),
+    "onnxruntime-cudagraph": BackendSpec("onnxruntime", "cudagraph", _ORT, {"cuda": ("fp32", "fp16")}, per_batch=True,
+                                         tuning=_ORT_GRAPH_TUNING),
+    "tensorrt": BackendSpec("tensorrt", "execute", _TRT, _ONNX_CUDA, per_batch=True, tuning=_TRT_TUNING),
+    "tensorrt-cudagraph": BackendSpec("tensorrt", "cudagraph", _TRT, _ONNX_CUDA, per_batch=True, tuning=_TRT_TUNING),
     "trtexec": BackendSpec("tensorrt", "trtexec", "accel.backends.tensorrt.trtexec_plugin", _ONNX_CUDA, timed_by_runner=False),
     # The INT8 MLP in Verilog, simulated (or a real board on --fpga-port); one sample per frame.
     "fpga": BackendSpec("fpga", "link", "accel.backends.fpga", {"fpga": ("int8",)}, models=("digits_mlp",),
                         max_batch=1, timed_by_runner=False),
     # OpenVINO's CPU plugin, LATENCY hint; bf16/fp16 rows skip on CPUs without those kernels.
-    "openvino": BackendSpec("openvino", "latency", "accel.backends.openvino.plugin", {"cpu": ("fp32", "fp16", "bf16", "int8")}),
+    "openvino": BackendSpec("openvino", "latency", "accel.backends.openvino.plugin", {"cpu": ("fp32", "fp16", "bf16", "int8")},
+                            tuning=_OPENVINO_TUNING),
 }
 CPU_BACKENDS = ("torch", "onnxruntime", "openvino", "fpga")  # the default --backends without CUDA
 GPU_BATCHES = (1, 8, 32, 128, 256)
@@ -83,9 +103,12 @@ def native_input_size(model: str) -> int:
     return NATIVE_INPUT_SIZES.get(model, DEFAULT_INPUT_SIZE)
 
 
+Config = tuple[tuple[str, object], ...]  # knob settings, sorted by name; () is the untuned default
+
+
 @dataclass(frozen=True, order=True)
 class Combination:
-    """One benchmark row's identity."""
+    """One benchmark row's identity, and the tuning `config` it runs with (not part of its id)."""
 
     model: str
     backend: str
@@ -93,10 +116,34 @@ class Combination:
     device: str
     batch: int
     input_size: int = DEFAULT_INPUT_SIZE
+    config: Config = ()
 
     @property
     def spec(self) -> BackendSpec:
         return BACKENDS[self.backend]
+
+    @property
+    def tuning_space(self) -> Mapping[str, tuple[object, ...]]:
+        """The knobs this row's backend can tune on its device, first value the default (none for
+        the harness floor row, which has no backend)."""
+        spec = BACKENDS.get(self.backend)
+        return spec.tuning.get(self.device, {}) if spec is not None else {}
+
+    @property
+    def knobs(self) -> dict[str, object]:
+        """Every knob of the tuning space at the value this row runs: its config over the defaults."""
+        return {name: values[0] for name, values in self.tuning_space.items()} | dict(self.config)
+
+    def with_config(self, settings: Mapping[str, object], source: str = "tuning config") -> Combination:
+        """This row with `settings` (validated against the space; `source` names them in errors)."""
+        for name, value in settings.items():
+            if name not in self.tuning_space:
+                known = ", ".join(self.tuning_space) or "none"
+                raise UsageError(f"{source}: {self.test_id} has no knob {name!r} (its knobs: {known})")
+            allowed = self.tuning_space[name]
+            if not any(value == v and type(value) is type(v) for v in allowed):
+                raise invalid_choice(f"{source}: {self.test_id} knob {name}", value, [repr(v) for v in allowed])
+        return replace(self, config=tuple(sorted(settings.items())))
 
     @property
     def test_id(self) -> str:

@@ -17,18 +17,26 @@ from accel.backends.registry import Runner, create_runner, runner_key, skip_reas
 from accel.measure.footprint import Footprint
 from accel.measure.row import Outcome, Row, measure_row
 from accel.measure.timing import RoundPolicy, device_timer_for
-from benchmarks.plugin import IMAGES, RECORDS, ROUND_POLICY, RUNNER_OPTIONS, RUNNER_POOL, SELECTION, THRESHOLDS, VALIDATION
+from benchmarks.plugin import (
+    IMAGES, RECORDS, ROUND_POLICY, RUNNER_OPTIONS, RUNNER_POOL, SCENARIOS_SELECTED, SELECTION, THRESHOLDS, TUNED, VALIDATION,
+)  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)  # before a module's own axes, so ids read combo-then-load
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize `combo` over the selected matrix; a module may narrow it with COMBO_BACKENDS
     (backends that time themselves have a module of their own)."""
     if "combo" not in metafunc.fixturenames:
         return
     wanted = getattr(metafunc.module, "COMBO_BACKENDS", None)
+    scenario = getattr(metafunc.module, "SCENARIO", None)  # Server / Offline modules run when asked for
+    if scenario is not None and scenario not in metafunc.config.stash[SCENARIOS_SELECTED]:
+        reason = f"{scenario} rows run with --scenarios {scenario} (README: what they cost)"
+        metafunc.parametrize("combo", [pytest.param(None, id="none", marks=[pytest.mark.skip(reason=reason)])])
+        return
     options = metafunc.config.stash[RUNNER_OPTIONS]
     params = []
-    for combo in combinations(metafunc.config.stash[SELECTION]):
+    for combo in map(metafunc.config.stash[TUNED], combinations(metafunc.config.stash[SELECTION])):
         runs_here = combo.backend in wanted if wanted else combo.spec.timed_by_runner
         if not runs_here:
             continue
@@ -119,6 +127,7 @@ def quality(combo: Combination, runner: Runner, qualities, store: ArtifactStore,
         combo.precision,
         combo.test_id,
         thresholds_file,
+        tuned=bool(combo.config),
     )
     return assessed
 

@@ -31,8 +31,11 @@ from accel.matrix import Combination
 from accel.measure.output_files import OutputPaths, complete_benchmarks, plan_outputs, table_file_text, write_atomically
 from accel.measure.pool import RunnerPool, grouped
 from accel.measure.record import skipped_row
+from accel.measure.serving import DEFAULT_LOADS, SCENARIOS, ServerOptions, ServerPlan, parse_loads
 from accel.measure.timing import RoundPolicy
 from accel.quality.thresholds import load_thresholds
+from accel.tuning.file import Tuned, open_tuning
+from accel.tuning.machine import fingerprint, machine_key
 from accel.zoo import models
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("drift_thresholds.toml")
@@ -47,6 +50,9 @@ RUNNER_POOL = pytest.StashKey[RunnerPool]()
 IMAGES = pytest.StashKey[object]()
 OUTPUTS = pytest.StashKey[OutputPaths | None]()
 INTERRUPTED = pytest.StashKey[bool]()
+TUNED = pytest.StashKey[Tuned]()
+SCENARIOS_SELECTED = pytest.StashKey[tuple]()
+SERVER_OPTIONS = pytest.StashKey[ServerOptions]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,7 +69,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--threads", type=int, default=None, help="intra-op threads for torch and onnxruntime (default: their own)")
     group.addoption("--warmup", type=int, default=10, help="warmup rounds per benchmark, excluded from statistics (default 10)")
     group.addoption("--rounds", type=int, default=None, help="measured rounds per benchmark (default: fit --max-time)")
-    group.addoption("--max-time", type=float, default=2.0, help="seconds of measured rounds per benchmark (default 2)")
+    group.addoption("--max-time", type=float, default=1.5, help="time cap in seconds of a row's measured rounds (default 1.5)")
+    group.addoption("--p99-tolerance", type=float, default=0.05, help="rounds stop once p99's 95%% interval is within this fraction (default 0.05: ±5%%); looser rows are flagged")
+    group.addoption("--scenarios", default=None, help=f"MLPerf scenarios beyond SingleStream: comma list of {', '.join(SCENARIOS)} or 'all' (default: none)")
+    group.addoption("--server-load", default=None, help="Server rows' loads as fractions of the measured capacity (default 0.3,0.6,0.85 unless --server-qps is given)")
+    group.addoption("--server-qps", default=None, help="Server rows' loads in queries per second, e.g. 45,72")
+    group.addoption("--server-queue-delay-ms", type=float, default=0.0, help="dynamic batching (rows with --batch > 1): longest a query waits for company (default 0: greedy)")
+    group.addoption("--server-time", type=float, default=20.0, help="time cap in seconds of a Server run (default 20)")
+    group.addoption("--peak-p99-ms", type=float, default=None, help="the peak search's p99 bound (default: 10x the back-to-back median service time)")
     group.addoption("--calib-method", default=DEFAULT_CALIB_METHOD, help=f"INT8 calibration: {', '.join(CALIB_METHODS)} (default {DEFAULT_CALIB_METHOD})")
     group.addoption("--calib-size", type=int, default=DEFAULT_CALIB_SIZE, help=f"INT8 calibration samples (default {DEFAULT_CALIB_SIZE})")
     group.addoption("--drift-thresholds", default=str(DEFAULT_THRESHOLDS), help="TOML file of drift thresholds")
@@ -78,6 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--compile-autotune", action="store_true", help="torch-compile with max-autotune (slow: >10 min for three models on an H100)")
     group.addoption("--trt-mode", default="strongly-typed", help=f"TensorRT build path: {', '.join(TRT_MODES)} (implicit-int8: TensorRT <= 10)")
     group.addoption("--trt-workspace-mb", type=int, default=DEFAULT_WORKSPACE_MB, help=f"TensorRT workspace (default {DEFAULT_WORKSPACE_MB} MB)")
+    group.addoption("--tuning", default="auto", help="tuned configs from `python -m accel tune`: auto (default: $ACCEL_CACHE_DIR/tuning.json when it exists), a file, or off")
     group.addoption("--trt-opt-level", type=int, default=DEFAULT_OPT_LEVEL, help=f"TensorRT builder optimization level 0-5 (default {DEFAULT_OPT_LEVEL})")
 
 
@@ -136,8 +150,21 @@ def _parse_options(config: pytest.Config) -> None:
         trt_builder=BuilderOptions(option("--trt-workspace-mb"), option("--trt-opt-level")),
         fpga_port=option("--fpga-port"),
     )
+    config.stash[TUNED] = Tuned(open_tuning(option("--tuning")), machine_key(fingerprint()))
+    summary = config.stash[TUNED].summary(matrix.combinations(config.stash[SELECTION]))
+    if summary:
+        _say(config, summary)
+    if not 0 < option("--p99-tolerance") < 1:
+        raise UsageError(f"`--p99-tolerance` must be a fraction between 0 and 1; got {option('--p99-tolerance')}")
     config.stash[ROUND_POLICY] = RoundPolicy(
-        warmup=option("--warmup"), max_time_s=option("--max-time"), rounds=option("--rounds")
+        warmup=option("--warmup"), max_time_s=option("--max-time"), rounds=option("--rounds"), p99_tolerance=option("--p99-tolerance")
+    )
+    config.stash[SCENARIOS_SELECTED] = matrix.parse_names("--scenarios", option("--scenarios"), SCENARIOS, ())
+    config.stash[SERVER_OPTIONS] = ServerOptions(
+        loads=parse_loads(option("--server-load"), option("--server-qps")) or DEFAULT_LOADS,
+        max_queue_delay_s=option("--server-queue-delay-ms") * 1e-3,
+        plan=ServerPlan(time_cap_s=option("--server-time"), p99_tolerance=option("--p99-tolerance")),
+        peak_bound_ms=option("--peak-p99-ms"),
     )
 
 

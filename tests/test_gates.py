@@ -64,7 +64,7 @@ class RowScaler:
     """A runner double whose logits are its inputs x 2, recording the batch sizes it was given."""
 
     def __init__(self, batch: int, per_batch: bool) -> None:
-        self.combo = SimpleNamespace(batch=batch)
+        self.combo = SimpleNamespace(batch=batch, config=())
         self.per_batch = per_batch
         self.sizes: list[int] = []
 

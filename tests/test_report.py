@@ -23,7 +23,7 @@ def test_table_has_seed_columns_and_rows():
     lines = table.strip().splitlines()
     assert lines[0] == "| " + " | ".join(HEADER) + " |"
     assert len(lines) == 4
-    assert "| resnet18 | onnxruntime | fp32 | cpu | 1 | 12.3 | 20.0 | 80.0 | inference; provider=CPUExecutionProvider |" in lines[2]
+    assert "| resnet18 | onnxruntime | fp32 | cpu | 1 | 12.3 | 20.0 | 80.0 | - | inference; provider=CPUExecutionProvider |" in lines[2]
     assert "end-to-end p50 ms: pre 3.00 / infer 9.00" in lines[3]
 
 

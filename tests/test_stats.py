@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from accel.measure.stats import LATENCY_FIELDS, Stats
+from accel.measure.stats import LATENCY_FIELDS, PERCENTILES, Stats
 
 
 def test_hand_computed_values():
@@ -46,3 +46,17 @@ def test_single_sample_and_as_dict():
 def test_empty_samples_rejected():
     with pytest.raises(ValueError):
         Stats([])
+
+
+def test_every_percentile_has_its_interval_in_milliseconds():
+    stats = Stats(np.arange(1, 101) * 1e-3)  # 1..100 ms
+    assert set(stats.intervals()) == set(PERCENTILES)
+    p50 = stats.interval("p50")
+    assert (p50.estimate, p50.low, p50.high, p50.above) == (50.5, 40.0, 61.0, 50)
+    p99 = stats.interval("p99")
+    assert p99.estimate == pytest.approx(99.01) and p99.above == 1 and p99.high is None  # 100 samples cannot bound it
+
+
+def test_intervals_ignore_the_order_samples_arrived_in():
+    samples = np.random.default_rng(4).lognormal(size=500) * 1e-3
+    assert Stats(samples).interval("p90") == Stats(samples[::-1]).interval("p90")

@@ -53,5 +53,5 @@ def create_runner(combo: Combination, artifacts: ArtifactStore, options: RunnerO
 
 def runner_key(combo: Combination) -> tuple:
     """Which rows can share one runner (per-batch runners serve a single batch size)."""
-    key = (combo.model, combo.backend, combo.precision, combo.device, combo.input_size)
+    key = (combo.model, combo.backend, combo.precision, combo.device, combo.input_size, combo.config)
     return (*key, combo.batch) if combo.spec.per_batch else key

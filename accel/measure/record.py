@@ -7,18 +7,21 @@ Also the contract of a skipped row: generated, not run, listed in the JSON with 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from accel.errors import AccelError
 from accel.matrix import Combination
-from accel.measure.stats import LATENCY_FIELDS, Stats
+from accel.measure.intervals import PercentileInterval
+from accel.measure.stats import LATENCY_FIELDS, PERCENTILES, Stats
 
 IDENTITY_FIELDS = ("model", "backend", "precision", "device", "batch", "input_size", "kind", "weights")
-REQUIRED_FIELDS = (*IDENTITY_FIELDS, "notes", "warmup_rounds", "latency_ms", "throughput_ips", "memory")
+REQUIRED_FIELDS = (*IDENTITY_FIELDS, "config", "notes", "warmup_rounds", "latency_ms", "throughput_ips", "memory")
 # Where they apply: end-to-end and trtexec rows, GPU rows, trtexec rows, lower precisions, real labels,
-# rows measured through accel.measure.row (load before/after).
-OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy", "system_load")
+# rows measured through accel.measure.row (load before/after), rows with samples (percentile intervals),
+# Server rows (load curve), Offline rows (batch sweep).
+OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy", "system_load", "latency_ci_ms", "load_curve",
+                   "offline")
 MEMORY_FIELDS = (
     "runner_rss_mb", "peak_rss_above_baseline_mb", "process_peak_rss_mb", "rss_scoped",
     "runner_device_mb", "peak_device_above_baseline_mb",
@@ -31,6 +34,13 @@ SECTION_FIELDS = {
     "system_load": ("loadavg_1m", "cpu_mhz", "other_gpu_processes", "cores", "busy"),
     "drift": ("top1_agreement", "top5_overlap", "cosine_mean", "cosine_min", "max_abs"),
     "accuracy": ("top1", "top5", "n"),
+    "latency_ci_ms": ("confidence", "tolerance", "p99_tight", "p99_half_width", *PERCENTILES),
+    "load_curve": ("scenario", "policy", "offered_qps", "achieved_qps", "utilisation", "queries", "response_ms", "service_ms",
+                   "queueing_ms", "predicted_p99_ms", "predicted_mean_ms"),
+    "offline": ("best_batch", "batch_sweep_ips"),
+    # knobs: every knob of the backend's tuning space at the value the row ran; tuned: the ones a
+    # tuning file set away from their default ({} for an untuned row).
+    "config": ("knobs", "tuned"),
 }
 SKIPPED_FIELDS = ("id", "test", "model", "backend", "precision", "device", "batch", "input_size", "reason")
 
@@ -45,12 +55,13 @@ class Timing:
 
     latency_ms: Mapping[str, float | int | None]
     throughput_ips: float
+    intervals: Mapping[str, PercentileInterval] = field(default_factory=dict)  # none from a summary
 
     @classmethod
     def from_samples(cls, samples_s: Sequence[float], items_per_round: int) -> Timing:
         """From per-round samples in seconds: throughput is items / mean round time."""
         stats = Stats(samples_s)
-        return cls(stats.as_dict(), stats.throughput(items_per_round))
+        return cls(stats.as_dict(), stats.throughput(items_per_round), stats.intervals())
 
     @classmethod
     def from_summary(cls, latency_ms: Mapping[str, float], throughput_ips: float) -> Timing:
@@ -104,6 +115,7 @@ def benchmark_record(
         "input_size": combo.input_size,
         "kind": kind,
         "weights": weights,
+        "config": {"knobs": combo.knobs, "tuned": dict(combo.config)},
         "notes": dict(notes),
         "warmup_rounds": warmup,
         "latency_ms": dict(timing.latency_ms),

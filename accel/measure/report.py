@@ -10,7 +10,7 @@ from pathlib import Path
 
 from accel.errors import UsageError
 
-HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Notes")
+HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Config", "Notes")
 STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}  # h2d / d2h keep their names
 KIND_ORDER = {"inference": 0, "end_to_end": 1}
 NOTE_KEYS = (
@@ -77,12 +77,17 @@ def notes(record: Mapping) -> str:
     busy = (record.get("system_load") or {}).get("busy")
     if busy:
         parts.append(f"BUSY MACHINE ({busy})")
+    intervals = record.get("latency_ci_ms")
+    if intervals and not intervals["p99_tight"]:
+        parts.append(loose_p99(intervals, record["latency_ms"]["n"]))
     breakdown = record.get("breakdown_ms")
     if breakdown:
         stages = " / ".join(f"{STAGE_LABELS.get(stage, stage)} {_fmt(values['p50'])}" for stage, values in breakdown.items())
         parts.append(f"end-to-end p50 ms: {stages}")
     else:
         parts.append(record.get("kind", "inference"))
+    if record.get("load_curve"):
+        parts.append(load_curve_note(record["load_curve"]))
     for key in NOTE_KEYS:
         value = record.get("notes", {}).get(key)
         if value is not None:
@@ -99,6 +104,32 @@ def notes(record: Mapping) -> str:
     return "; ".join(parts)
 
 
+def loose_p99(intervals: Mapping, samples: int) -> str:
+    """A p99 whose 95% interval is wider than the plan's tolerance, said so with the interval."""
+    p99 = intervals["p99"]
+    high = _fmt(p99["high"]) if p99["high"] is not None else "unbounded"
+    low = _fmt(p99["low"]) if p99["low"] is not None else "unbounded"
+    return f"p99 LOOSE (95% CI {low}-{high} ms from {samples} samples, {p99['above']} above p99; target ±{intervals['tolerance']:.0%})"
+
+
+def load_curve_note(curve: Mapping) -> str:
+    """Offered load, utilisation, and the models' p99 beside the measured one (Server rows)."""
+    peak = curve.get("peak")
+    head = f"peak under p99 {_fmt(peak['p99_bound_ms'])} ms: " if peak else ""
+    predicted = " / ".join(f"{model} {_fmt(value)}" for model, value in curve["predicted_p99_ms"].items() if value is not None)
+    overloaded = f"OVERLOADED (served {_fmt(curve['achieved_qps'])} QPS); " if curve["achieved_qps"] < 0.95 * curve["offered_qps"] else ""
+    return (f"{overloaded}{head}{_fmt(curve['offered_qps'])} QPS offered, utilisation {curve['utilisation']:.2f}, mean batch "
+            f"{curve['mean_batch']:.2f}; p99 predicted ms: {predicted or 'unstable without batching'}")  # fmt: skip
+
+
+def config_cell(record: Mapping) -> str:
+    """'tuned: knob=value, ...', 'default' for an untuned row of a tunable backend, '-' otherwise."""
+    config = record.get("config") or {}
+    if config.get("tuned"):
+        return "tuned: " + ", ".join(f"{name}={value}" for name, value in sorted(config["tuned"].items()))
+    return "default" if config.get("knobs") else "-"
+
+
 def sort_key(record: Mapping) -> tuple:
     kind = KIND_ORDER.get(record.get("kind", ""), 2)
     return (record["model"], record["device"], kind, record["batch"], record["backend"], record["precision"])
@@ -111,7 +142,7 @@ def markdown_table(records: Iterable[Mapping]) -> str:
         latency = record["latency_ms"]
         cells = (
             record["model"], record["backend"], record["precision"], record["device"], str(record["batch"]),
-            _fmt(latency["p50"]), _fmt(latency["p99"]), _fmt(record["throughput_ips"]), notes(record),
+            _fmt(latency["p50"]), _fmt(latency["p99"]), _fmt(record["throughput_ips"]), config_cell(record), notes(record),
         )  # fmt: skip
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from accel.matrix import Combination
 from accel.measure.footprint import Footprint, RowMemory
+from accel.measure.intervals import interval_section
 from accel.measure.load import load_fields, read_load
 from accel.measure.record import Timing, benchmark_record, breakdown
 from accel.measure.stats import Stats
@@ -84,4 +85,6 @@ def measure_row(
     system_load = load_fields(load_before, read_load(row.combo.device))
     result = outcome(samples_s, rounds)
     extra = {**result.extra, "system_load": system_load}
+    if result.timing.intervals:  # a row's p99 is judged against the plan's tolerance, loose ones flagged
+        extra["latency_ci_ms"] = interval_section(result.timing.intervals, policy.p99_tolerance)
     return benchmark_record(row.combo, row.kind, row.weights, result.timing, memory.fields(), result.notes, policy.warmup, extra)

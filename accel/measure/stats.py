@@ -2,7 +2,9 @@
 
 Like pytest-benchmark's own `Stats`: keep the samples, derive each statistic lazily, and let one
 tuple of field names drive `as_dict`. Percentiles use linear interpolation between closest ranks
-(numpy's default), so p50 equals the median pytest-benchmark reports for the same samples.
+(numpy's default), so p50 equals the median pytest-benchmark reports for the same samples. Each
+percentile also has a distribution-free 95% interval from order statistics (`accel.measure.intervals`)
+and the count of samples above it: a p99 resting on two samples says so.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from functools import cached_property
 
 import numpy as np
 
+from accel.measure.intervals import PercentileInterval, percentile_interval
+
 LATENCY_FIELDS = ("p50", "p90", "p99", "p999", "min", "max", "mean", "stdev", "n")
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
 
 
 class Stats:
@@ -62,6 +67,17 @@ class Stats:
     @cached_property
     def n(self) -> int:
         return len(self.samples_ms)
+
+    @cached_property
+    def sorted_ms(self) -> np.ndarray:
+        return np.sort(self.samples_ms)
+
+    def interval(self, name: str) -> PercentileInterval:
+        """The 95% interval of one of the PERCENTILES, and how many samples lie above it."""
+        return percentile_interval(self.sorted_ms, PERCENTILES[name] / 100, getattr(self, name))
+
+    def intervals(self) -> dict[str, PercentileInterval]:
+        return {name: self.interval(name) for name in PERCENTILES}
 
     def throughput(self, items_per_round: int) -> float:
         """Items per second over the whole run: items / mean round time."""

@@ -45,6 +45,13 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity; all logical cores where that is unknown)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def gpu_info() -> list[dict[str, object]]:
     """One entry per visible CUDA device (empty without CUDA)."""
     try:
@@ -76,7 +83,7 @@ def collect() -> dict[str, object]:
         "cpu_flags": cpu_flags(),
         "cores_physical": psutil.cpu_count(logical=False),
         "cores_logical": psutil.cpu_count(logical=True),
-        "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu_affinity": usable_cores(),
         "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
         "os": platform.platform(),
         "python": platform.python_version(),

@@ -71,8 +71,9 @@ class DriftThreshold:
     source: str = ""
 
 
-def gate(drift: Drift, threshold: DriftThreshold, row: str, worst_input: str) -> None:
-    """Raise DriftGateError naming the measured value, the threshold and the worst input."""
+def gate(drift: Drift, threshold: DriftThreshold, row: str, worst_input: str, require_change: bool = True) -> None:
+    """Raise DriftGateError naming the measured value, the threshold and the worst input; with
+    `require_change`, also when the output is identical to FP32 (a lower precision that did not run)."""
     failures = []
     for name in AGREEMENT_FIELDS:
         bound = getattr(threshold, name)
@@ -85,5 +86,5 @@ def gate(drift: Drift, threshold: DriftThreshold, row: str, worst_input: str) ->
             f"{row}: drift against FP32 outside threshold: {'; '.join(failures)} "
             f"(worst input: {worst_input}, cosine {drift.cosine_min:.5f}; threshold source: {threshold.source})"
         )
-    if drift.max_abs == 0.0:
+    if require_change and drift.max_abs == 0.0:
         raise DriftGateError(f"{row}: output identical to FP32 on all {drift.n} inputs: the FP32 model ran, not the lower precision")

@@ -18,7 +18,7 @@ import numpy as np
 from accel.artifacts.export import INPUT_NAME
 from accel.matrix import Combination
 from accel.backends.base import Runner
-from accel.backends.onnxruntime.session import CUDNN_CONV_ALGO_SEARCH, cuda_provider_options, physical_cores, session_options
+from accel.backends.onnxruntime.session import cuda_provider_options, physical_cores, session_options
 
 # Shape arithmetic that ORT keeps on the CPU by design; its placement there costs nothing.
 CPU_BY_DESIGN = {"Shape", "Gather", "Unsqueeze", "Concat", "Squeeze", "Slice", "ConstantOfShape", "Cast"}
@@ -35,11 +35,10 @@ class OnnxRuntimeRunner(Runner):
         import onnxruntime
 
         super().__init__(combo)
-        self.threads = threads
         self.recipe = recipe
-        self.session = onnxruntime.InferenceSession(
-            str(onnx_path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
-        )
+        options = session_options(threads, combo.knobs)
+        self.threads = options.intra_op_num_threads
+        self.session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     def upload(self, batch: np.ndarray) -> np.ndarray:
@@ -55,7 +54,8 @@ class OnnxRuntimeRunner(Runner):
         notes: dict[str, object] = {
             "provider": self.session.get_providers()[0],
             "intra_op_threads": self.threads or physical_cores(),
-            "graph_optimization": "ORT_ENABLE_ALL",
+            "execution_mode": self.combo.knobs["execution_mode"],
+            "graph_optimization": self.combo.knobs["graph_optimization_level"],
         }
         if self.recipe:
             notes["int8_recipe"] = self.recipe
@@ -82,14 +82,17 @@ class OnnxRuntimeCudaRunner(Runner):
         self.device = torch.device("cuda", 0)
         self.transfers = CudaTransfers(self.device)
         options = session_options(None)
-        providers = [("CUDAExecutionProvider", cuda_provider_options(self.transfers.stream.cuda_stream, cuda_graph))]
+        self.provider_options = cuda_provider_options(self.transfers.stream.cuda_stream, cuda_graph, combo.knobs)
+        providers = [("CUDAExecutionProvider", self.provider_options)]
         self.session = onnxruntime.InferenceSession(str(onnx_path), sess_options=options, providers=providers)
         if self.session.get_providers()[0] != "CUDAExecutionProvider":
             raise RuntimeError(f"onnxruntime did not enable CUDAExecutionProvider (got {self.session.get_providers()})")
         self.output_name = self.session.get_outputs()[0].name
         self.classes = int(self.session.get_outputs()[0].shape[-1])
         sample_shape = tuple(self.session.get_inputs()[0].shape[1:])
-        placement = node_placement(onnx_path, sample_shape, [("CUDAExecutionProvider", cuda_provider_options(None, False)), "CPUExecutionProvider"])
+        placement = node_placement(
+            onnx_path, sample_shape, [("CUDAExecutionProvider", cuda_provider_options(None, False, combo.knobs)), "CPUExecutionProvider"]
+        )
         self.placement = {provider: dict(ops) for provider, ops in placement.items()}
         fallback = Counter(placement.get("CPUExecutionProvider", {}))
         self.cpu_fallback = {op: n for op, n in fallback.items() if op not in CPU_BY_DESIGN}
@@ -140,7 +143,8 @@ class OnnxRuntimeCudaRunner(Runner):
         notes: dict[str, object] = {
             "provider": "CUDAExecutionProvider",
             "engine": "cuda-graph" if self.cuda_graph else "iobinding",
-            "cudnn_conv_algo_search": CUDNN_CONV_ALGO_SEARCH,
+            "cudnn_conv_algo_search": self.provider_options["cudnn_conv_algo_search"],
+            "prefer_nhwc": self.provider_options.get("prefer_nhwc") == "1",
             "cpu_fallback_nodes": self.cpu_fallback,
             "node_placement": self.placement,
         }

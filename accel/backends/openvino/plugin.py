@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from accel.artifacts.store import ArtifactStore
 
 INSTALL_HINT = "pip install openvino"
-PERFORMANCE_HINT = "LATENCY"
 # f32 is explicit for fp32 and int8: on a CPU with native BF16 the plugin defaults to bf16, which would
 # turn an fp32 row into a bf16 one and add bf16 rounding to the float layers of an int8 row.
 INFERENCE_PRECISION = {"fp32": "f32", "int8": "f32", "bf16": "bf16", "fp16": "f16"}
@@ -36,9 +35,12 @@ def cpu_capabilities() -> tuple[str, ...]:
     return tuple(openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
 
 
-def compile_config(precision: str, threads: int | None) -> dict[str, str]:
-    """CPU plugin properties for a row: latency hint (one stream), its inference precision, threads."""
-    config = {"PERFORMANCE_HINT": PERFORMANCE_HINT, "INFERENCE_PRECISION_HINT": INFERENCE_PRECISION[precision]}
+def compile_config(precision: str, threads: int | None, hint: str = "LATENCY", streams: int = 0) -> dict[str, str]:
+    """CPU plugin properties for a row: the performance hint (LATENCY: one stream), streams where
+    set (0: the hint decides), its inference precision, threads."""
+    config = {"PERFORMANCE_HINT": hint, "INFERENCE_PRECISION_HINT": INFERENCE_PRECISION[precision]}
+    if streams:
+        config["NUM_STREAMS"] = str(streams)
     if threads:
         config["INFERENCE_NUM_THREADS"] = str(threads)
     return config
@@ -69,4 +71,6 @@ def create(combo: Combination, artifacts: ArtifactStore, options: RunnerOptions)
     entry = artifacts.precision_entry(combo.model, combo.input_size, "int8" if recipe else "fp32", recipe)
     if recipe:
         quantize.check_recipe(entry.meta["fields"]["recipe"], combo.spec.runtime, combo.device)
-    return OpenVinoRunner(combo, entry.path, compile_config(combo.precision, options.threads), recipe)
+    knobs = combo.knobs
+    config = compile_config(combo.precision, options.threads, str(knobs["performance_hint"]), int(str(knobs["num_streams"])))
+    return OpenVinoRunner(combo, entry.path, config, recipe)

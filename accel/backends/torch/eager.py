@@ -74,12 +74,12 @@ class TorchEagerRunner(Runner):
         return self.transfers.to_host(outputs)
 
     def describe(self) -> dict[str, object]:
-        notes: dict[str, object] = {"engine": "eager", "dtype": str(self.dtype).removeprefix("torch.")}
+        notes: dict[str, object] = {"engine": "eager", "dtype": str(self.dtype).removeprefix("torch."),
+                                    "channels_last": self.channels_last, "fold_bn": bool(self.combo.knobs.get("fold_bn"))}  # fmt: skip
         if self.device.type == "cuda":
             notes["cudnn_benchmark"] = True
-        notes["torch_threads" if self.device.type == "cpu" else "channels_last"] = (
-            torch.get_num_threads() if self.device.type == "cpu" else self.channels_last
-        )
+        else:
+            notes["torch_threads"] = torch.get_num_threads()
         return notes
 
     def close(self) -> None:

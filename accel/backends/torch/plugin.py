@@ -26,8 +26,14 @@ def create(combo: Combination, artifacts: ArtifactStore, options: RunnerOptions)
 
     if options.threads:
         torch.set_num_threads(options.threads)
+    knobs = combo.knobs
     module = artifacts.torch_model(combo.model)
-    channels_last = options.use_channels_last(combo, len(artifacts.workload(combo.model, combo.input_size).sample_shape))
+    if knobs.get("fold_bn"):
+        from accel.backends.torch.fold import fold_batchnorm
+
+        module = fold_batchnorm(module)
+    sample_dims = len(artifacts.workload(combo.model, combo.input_size).sample_shape)
+    channels_last = options.use_channels_last(combo, sample_dims) if knobs.get("channels_last", "auto") == "auto" else knobs["channels_last"] == "on"
     mode = combo.spec.mode
     if mode == "eager":
         return TorchEagerRunner(combo, module, channels_last)

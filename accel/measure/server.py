@@ -1,0 +1,195 @@
+"""MLPerf's Server scenario: Poisson arrivals at a target QPS, open loop, one server, dynamic batching.
+
+Arrival times are drawn before the run from a seeded Poisson process, so no arrival ever waits for
+a completion (open loop), and a query's response time is its completion minus its *scheduled*
+arrival: queueing plus service. One runner is one server, so queries wait first come, first
+served. A single loop that admits every query whose arrival time has passed, forms a batch by the
+policy and runs it is exactly that queue; a thread issuing queries would add only contention for
+the GIL and the two cores. The same loop runs on a `VirtualClock` (simulations, tests), where
+`execute` advances the clock by a drawn service time instead of running a model.
+
+Dynamic batching (Triton's `max_batch_size` / `max_queue_delay`): when the server is free it takes
+up to `max_batch` waiting queries; with fewer waiting it may hold the oldest for up to
+`max_queue_delay_s` for more to arrive. Delay 0 is greedy batching: nothing waits for company.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from accel.errors import UsageError
+from accel.measure.timing import now_ns
+
+SPIN_S = 0.0005  # sleep until this close to a deadline, then spin: sleeps overshoot by ~0.1 ms
+
+
+@dataclass(frozen=True)
+class BatchingPolicy:
+    """How the server forms batches from the queries waiting."""
+
+    max_batch: int = 1
+    max_queue_delay_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1 or not self.max_queue_delay_s >= 0:
+            raise UsageError(f"batching policy needs max_batch >= 1 and max_queue_delay >= 0; got {self.max_batch}, {self.max_queue_delay_s}")
+
+    def describe(self) -> str:
+        if self.max_batch == 1:
+            return "no batching"
+        return f"dynamic batching: max batch {self.max_batch}, max queue delay {self.max_queue_delay_s * 1e3:g} ms"
+
+
+def poisson_arrivals(rate_qps: float, count: int, seed: int) -> np.ndarray:
+    """`count` arrival times (s from the start) of a Poisson process of rate `rate_qps`."""
+    if not rate_qps > 0 or count < 1:
+        raise UsageError(f"Poisson arrivals need a rate > 0 and at least one query; got {rate_qps} QPS, {count}")
+    return np.cumsum(np.random.default_rng(seed).exponential(1 / rate_qps, count))
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def wait_until(self, t: float) -> None: ...
+
+
+class WallClock:
+    """Seconds since construction on perf_counter_ns, the clock every row uses."""
+
+    def __init__(self) -> None:
+        self.origin_ns = now_ns()
+
+    def now(self) -> float:
+        return (now_ns() - self.origin_ns) * 1e-9
+
+    def wait_until(self, t: float) -> None:
+        remaining = t - self.now()
+        if remaining > SPIN_S:
+            time.sleep(remaining - SPIN_S)
+        while self.now() < t:
+            pass
+
+
+class VirtualClock:
+    """A clock that moves only when told: waits jump, service advances it."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    def wait_until(self, t: float) -> None:
+        self.t = max(self.t, t)
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass(frozen=True)
+class ServerTrace:
+    """What happened to each admitted query and each batch, in seconds from the run's start."""
+
+    arrivals_s: np.ndarray
+    starts_s: np.ndarray
+    completions_s: np.ndarray
+    batch_sizes: np.ndarray
+    batch_service_s: np.ndarray
+    wake_late_s: np.ndarray  # how late the loop woke from each wait: the generator's own error
+
+    @property
+    def response_s(self) -> np.ndarray:
+        return self.completions_s - self.arrivals_s
+
+    @property
+    def queueing_s(self) -> np.ndarray:
+        return self.starts_s - self.arrivals_s
+
+    @property
+    def span_s(self) -> float:
+        """From the first arrival to the last completion."""
+        return float(self.completions_s.max() - self.arrivals_s.min())
+
+    @property
+    def offered_qps(self) -> float:
+        """The arrival rate actually drawn: queries over the time they arrived in."""
+        return len(self.arrivals_s) / float(self.arrivals_s.max()) if len(self.arrivals_s) > 1 else float("nan")
+
+    @property
+    def achieved_qps(self) -> float:
+        return len(self.arrivals_s) / self.span_s
+
+    @property
+    def utilisation(self) -> float:
+        """The fraction of the run the server spent serving."""
+        return float(self.batch_service_s.sum()) / self.span_s
+
+    def service_samples_s(self, size: int) -> np.ndarray:
+        """Service times of the batches of this size."""
+        return self.batch_service_s[self.batch_sizes == size]
+
+
+# Called with the response times (s) completed so far and the arrival time of the last of them;
+# True stops admitting new queries.
+StopRule = Callable[[np.ndarray, float], bool]
+
+
+def serve(
+    arrivals_s: np.ndarray,
+    policy: BatchingPolicy,
+    execute: Callable[[int], None],
+    clock: Clock,
+    stop: StopRule | None = None,
+    check_every: int = 100,
+) -> ServerTrace:
+    """Serve queries arriving at `arrivals_s` (ascending, s from the clock's zero), FIFO, one batch
+    at a time; `execute(size)` serves one batch. With a `stop` rule, checked every `check_every`
+    completions, the run stops admitting queries once it says so; those already arrived are served."""
+    total = len(arrivals_s)
+    starts = np.full(total, np.nan)
+    completions = np.full(total, np.nan)
+    sizes: list[int] = []
+    services: list[float] = []
+    late: list[float] = []
+    waiting: deque[int] = deque()
+    admitted = done = 0
+    next_check = check_every
+    while done < admitted or admitted < total:
+        now = clock.now()
+        while admitted < total and arrivals_s[admitted] <= now:
+            waiting.append(admitted)
+            admitted += 1
+        if not waiting:
+            late.append(_wait(clock, float(arrivals_s[admitted])))
+            continue
+        if len(waiting) < policy.max_batch and policy.max_queue_delay_s > 0:
+            deadline = float(arrivals_s[waiting[0]]) + policy.max_queue_delay_s
+            if now < deadline:
+                late.append(_wait(clock, min(deadline, float(arrivals_s[admitted])) if admitted < total else deadline))
+                continue
+        batch = [waiting.popleft() for _ in range(min(policy.max_batch, len(waiting)))]
+        start = clock.now()
+        execute(len(batch))
+        end = clock.now()
+        starts[batch] = start
+        completions[batch] = end
+        sizes.append(len(batch))
+        services.append(end - start)
+        done += len(batch)
+        if stop is not None and done >= next_check:
+            next_check = done + check_every
+            if stop(completions[:done] - arrivals_s[:done], float(arrivals_s[done - 1])):
+                total = admitted
+    return ServerTrace(arrivals_s[:total], starts[:total], completions[:total], np.array(sizes), np.array(services), np.array(late))
+
+
+def _wait(clock: Clock, t: float) -> float:
+    """Wait until `t`; how late the clock woke (0 on a virtual clock)."""
+    clock.wait_until(t)
+    return clock.now() - t

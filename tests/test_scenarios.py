@@ -1,0 +1,216 @@
+"""Server, peak and Offline scenarios with fake runners and a virtual clock: no model, no timing."""
+
+import numpy as np
+import pytest
+
+from accel.backends.base import Runner
+from accel.errors import UsageError
+from accel.matrix import Combination
+from accel.measure.offline import batch_sweep, best_batch, sweep_sizes
+from accel.measure.peak import default_bound_ms, find_peak
+from accel.measure.queueing import constant_service, simulate_fifo
+from accel.measure.report import notes
+from accel.measure.row import Row, measure_row
+from accel.measure.server import BatchingPolicy, VirtualClock
+from accel.measure.service import BatchService
+from accel.measure.serving import (
+    ServerLoad,
+    ServerOptions,
+    ServerPlan,
+    model_predictions,
+    parse_loads,
+    run_server,
+    server_outcome,
+    service_by_size,
+    simulate_policy,
+)
+from accel.measure.timing import RoundPolicy
+
+MS = 1e-3
+DYNAMIC = Combination("digits_mlp", "onnxruntime", "fp32", "cpu", 4, 8)
+FIXED = Combination("digits_mlp", "torch-cudagraph", "fp32", "cuda", 4, 8)  # a captured graph: one batch size
+
+
+class FakeRunner(Runner):
+    def __init__(self, combo):
+        super().__init__(combo)
+        self.prepared, self.uploaded = [], []
+
+    def prepare(self, batch):
+        self.prepared.append(len(batch))
+
+    def upload(self, batch):
+        self.uploaded.append(len(batch))
+        return batch
+
+    def enqueue(self, inputs):
+        return inputs
+
+    def download(self, outputs):
+        return outputs
+
+    def describe(self):
+        return {"engine": "fake"}
+
+
+class FakeWorkload:
+    def batch_of(self, batch):
+        return np.zeros((batch, 3))
+
+
+def test_batch_service_prepares_every_size_and_serves_exact_batches():
+    runner = FakeRunner(DYNAMIC)
+    service = BatchService(runner, FakeWorkload(), 4)
+    assert runner.prepared == [1, 2, 3, 4]
+    service.execute(3)
+    assert runner.uploaded == [3]
+
+
+def test_a_fixed_size_runner_serves_padded_batches():
+    runner = FakeRunner(FIXED)
+    service = BatchService(runner, FakeWorkload(), 4)
+    service.execute(1)
+    assert runner.uploaded == [4]
+    with pytest.raises(ValueError):
+        BatchService(FakeRunner(FIXED), FakeWorkload(), 2)
+
+
+def test_back_to_back_is_bounded_by_the_most_rounds():
+    service = BatchService(FakeRunner(DYNAMIC), FakeWorkload(), 1)
+    assert len(service.back_to_back_s(1, seconds=10.0, most=50)) == 50
+
+
+def test_loads_parse_into_labelled_rates():
+    loads = parse_loads("0.3,0.85", "45")
+    assert [load.label for load in loads] == ["u30", "u85", "q45"]
+    assert loads[0].rate(capacity_qps=100) == pytest.approx(30) and loads[2].rate(capacity_qps=100) == 45
+    assert parse_loads(None, None) == ()
+    for bad in ("fast", "0", "-0.5"):
+        with pytest.raises(UsageError):
+            parse_loads(bad, None)
+    with pytest.raises(UsageError):
+        ServerLoad(utilisation=0.5, qps=10)
+    with pytest.raises(UsageError):
+        ServerOptions(loads=())
+
+
+def test_stop_rule_needs_min_queries_min_duration_and_a_tight_p99():
+    rule = ServerPlan(min_queries=500, min_duration_s=5.0, p99_tolerance=0.05).stop_rule()
+    assert not rule(np.full(499, 0.010), 10.0)
+    assert not rule(np.full(500, 0.010), 4.9)
+    assert rule(np.full(500, 0.010), 5.0)
+    heavy = np.random.default_rng(0).pareto(1.2, 5000)
+    assert not rule(heavy, 10.0)
+
+
+def virtual_execute(clock, per_batch_s):
+    return lambda size: clock.advance(per_batch_s(size))
+
+
+def test_a_server_run_stops_once_p99_is_tight():
+    clock = VirtualClock()
+    plan = ServerPlan(time_cap_s=10_000, min_queries=1000)  # 1 QPS for 10,000 s, but no queueing: tight once 1000 arrived
+    trace = run_server(1.0, BatchingPolicy(), virtual_execute(clock, lambda size: MS), plan, clock)
+    assert len(trace.response_s) == 1000
+    probe = ServerPlan(time_cap_s=300, until_tight=False)
+    clock = VirtualClock()
+    assert len(run_server(10.0, BatchingPolicy(), virtual_execute(clock, lambda size: MS), probe, clock).response_s) == 3000
+
+
+def a_trace(policy, rate, per_batch_s, seconds=200.0):
+    clock = VirtualClock()
+    return run_server(rate, policy, virtual_execute(clock, per_batch_s), ServerPlan(seconds, until_tight=False), clock)
+
+
+def test_server_outcome_is_a_contract_record_with_the_load_curve():
+    trace = a_trace(BatchingPolicy(), 50.0, lambda size: 10 * MS)
+    outcome = server_outcome(trace, 50.0, BatchingPolicy(), np.full(50, 10 * MS), {"engine": "fake"}, {"drift": None})
+    record = measure_row(Row(DYNAMIC, "server", "w", lambda: None), lambda samples, rounds: outcome, lambda target, rounds: [1.0],
+                         RoundPolicy(warmup=0, rounds=1))  # fmt: skip
+    curve = record["load_curve"]
+    assert record["latency_ms"]["n"] == curve["queries"] == len(trace.response_s)
+    assert record["latency_ms"]["p99"] == pytest.approx(np.percentile(trace.response_s, 99) * 1e3)
+    assert record["throughput_ips"] == pytest.approx(trace.achieved_qps)  # not 1 / mean response time
+    assert curve["utilisation"] == pytest.approx(0.5, rel=0.05) and curve["service_source"] == "run"
+    assert set(curve["predicted_p99_ms"]) == {"M/M/1", "M/D/1", "M/G/1"}
+    assert curve["response_ms"]["p99"]["value"] == pytest.approx(record["latency_ms"]["p99"])
+    assert record["notes"]["batching"] == "no batching" and "latency_ci_ms" in record
+
+
+def test_batching_rows_add_a_simulation_of_their_policy():
+    policy = BatchingPolicy(max_batch=4)
+    trace = a_trace(policy, 150.0, lambda size: (5 + 2 * size) * MS)  # batching lets 150 QPS through a 7 ms server
+    predicted = model_predictions(150.0, trace, policy, np.full(50, 7 * MS), seed=0)["predicted_p99_ms"]
+    assert predicted["M/M/1"] is None  # one at a time, 150 x 7 ms > 1: unstable
+    simulated = predicted["M/G/1 + batching (simulated)"]
+    assert simulated == pytest.approx(np.percentile(trace.response_s, 99) * 1e3, rel=0.25)
+
+
+def test_a_batch_one_policy_simulation_is_the_lindley_queue():
+    responses = simulate_policy(30.0, BatchingPolicy(), constant_service(0.02), 60_000, seed=5)
+    assert np.percentile(responses, 99) == pytest.approx(np.percentile(simulate_fifo(30.0, constant_service(0.02)), 99), rel=0.05)
+
+
+def test_unseen_batch_sizes_borrow_the_nearest_measured_one():
+    trace = a_trace(BatchingPolicy(), 10.0, lambda size: 4 * MS, seconds=10.0)  # only size-1 batches, 4 ms
+    draw = service_by_size(trace, np.array([1.0]))
+    rng = np.random.default_rng(0)
+    assert draw(rng, 1)[0] == pytest.approx(4 * MS) and draw(rng, 3)[0] == pytest.approx(12 * MS)
+
+
+def test_peak_search_bisects_to_the_bound():
+    def p99_at(qps):  # p99 blows up towards 100 QPS; it crosses 50 ms at 80 QPS
+        return 10 / (1 - qps / 100), 100
+
+    search = find_peak(p99_at, bound_ms=50.0, capacity_qps=100.0, probes=8)
+    assert search.probes[0].qps == 50.0 and len(search.probes) == 8
+    assert 80 - 100 / 2**8 <= search.peak_qps <= 80
+    assert find_peak(lambda qps: (1e9, 1), 50.0, 100.0, 3).peak_qps is None
+    assert search.as_dict()["probes"][0] == {"qps": 50.0, "p99_ms": 20.0, "queries": 100, "passed": True}
+    assert default_bound_ms(np.array([0.010, 0.012, 0.020])) == pytest.approx(120.0)
+
+
+def test_offline_sweeps_powers_of_two_up_to_the_batch():
+    assert sweep_sizes(8, per_batch=False) == [1, 2, 4, 8]
+    assert sweep_sizes(6, per_batch=False) == [1, 2, 4, 6]
+    assert sweep_sizes(1, per_batch=False) == [1]
+    assert sweep_sizes(8, per_batch=True) == [8]
+    assert best_batch({1: 100.0, 2: 180.0, 4: 150.0}) == 2
+    throughput = batch_sweep(BatchService(FakeRunner(DYNAMIC), FakeWorkload(), 4), [1, 4], 0.01)
+    assert set(throughput) == {1, 4} and all(value > 0 for value in throughput.values())
+
+
+def test_table_notes_flag_a_loose_p99_and_show_the_load():
+    record = {
+        "kind": "server", "notes": {}, "latency_ms": {"n": 200},
+        "latency_ci_ms": {"p99_tight": False, "tolerance": 0.05, "p99": {"low": 11.0, "high": None, "above": 2}},
+        "load_curve": {"offered_qps": 45.0, "achieved_qps": 44.0, "utilisation": 0.52, "mean_batch": 1.0,
+                       "predicted_p99_ms": {"M/M/1": 101.0, "M/D/1": 48.0, "M/G/1": None}},
+    }  # fmt: skip
+    text = notes(record)
+    assert "p99 LOOSE (95% CI 11.0-unbounded ms from 200 samples, 2 above p99; target ±5%)" in text
+    assert "45.0 QPS offered, utilisation 0.52" in text and "M/M/1 101 / M/D/1 48.0" in text and "M/G/1" not in text
+    assert "OVERLOADED" not in text  # 44 of 45 QPS served is within 5%
+    record["latency_ci_ms"]["p99_tight"] = True
+    record["load_curve"]["achieved_qps"] = 42.0
+    assert "LOOSE" not in notes(record) and "OVERLOADED (served 42.0 QPS)" in notes(record)
+
+
+def test_load_curve_table_lists_server_rows_by_offered_load(tmp_path, capsys):
+    import json
+
+    from accel.__main__ import main
+    from accel.measure.load_table import load_curve_table
+
+    records = []
+    for rate in (60.0, 30.0):
+        trace = a_trace(BatchingPolicy(), rate, lambda size: 10 * MS, seconds=50.0)
+        outcome = server_outcome(trace, rate, BatchingPolicy(), np.full(50, 10 * MS), {"load": f"q{rate:g}"})
+        records.append(measure_row(Row(DYNAMIC, "server", "w", lambda: None), lambda samples, rounds, o=outcome: o,
+                                   lambda target, rounds: [1.0], RoundPolicy(warmup=0, rounds=1)))  # fmt: skip
+    table = load_curve_table([*records, {"model": "x", "kind": "inference"}])
+    lines = table.splitlines()
+    assert len(lines) == 4 and "| q30 |" in lines[2] and "| q60 |" in lines[3]  # sorted by offered QPS, other rows left out
+    path = tmp_path / "out.json"
+    path.write_text(json.dumps({"benchmarks": [{"name": "test_server[x]", "extra_info": {**records[0], "config": {}}}]}))
+    assert main(["load-curve", str(path)]) == 0 and "| q60 |" in capsys.readouterr().out

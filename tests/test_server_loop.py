@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+
+from accel.errors import UsageError
+from accel.measure.server import BatchingPolicy, VirtualClock, WallClock, poisson_arrivals, serve
+
+MS = 1e-3
+
+
+def fixed_service(clock, per_batch_s):
+    """execute(size) that takes per_batch_s(size) seconds of virtual time, logging the sizes."""
+    sizes = []
+
+    def execute(size):
+        sizes.append(size)
+        clock.advance(per_batch_s(size))
+
+    return execute, sizes
+
+
+def test_open_loop_response_counts_from_the_scheduled_arrival():
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 10 * MS)
+    trace = serve(np.array([0.0, 1, 2]) * MS, BatchingPolicy(), execute, clock)
+    assert sizes == [1, 1, 1]
+    assert trace.completions_s == pytest.approx(np.array([10, 20, 30]) * MS)
+    assert trace.response_s == pytest.approx(np.array([10, 19, 28]) * MS)  # queueing + service
+    assert trace.queueing_s == pytest.approx(np.array([0, 9, 18]) * MS)
+
+
+def test_an_idle_server_waits_for_the_next_arrival():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 2 * MS)
+    trace = serve(np.array([5.0, 20.0]) * MS, BatchingPolicy(), execute, clock)
+    assert trace.starts_s == pytest.approx(np.array([5, 20]) * MS)
+    assert trace.response_s == pytest.approx(np.array([2, 2]) * MS)
+    assert trace.utilisation == pytest.approx(4 / 17)  # busy 4 ms from the first arrival (5) to the last completion (22)
+    assert trace.achieved_qps == pytest.approx(2 / 17e-3)
+
+
+def test_greedy_batching_takes_whatever_waits():
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 10 * MS)
+    trace = serve(np.array([0.0, 1, 2, 3]) * MS, BatchingPolicy(max_batch=4), execute, clock)
+    assert sizes == [1, 3]  # nothing waited at t=0; three had arrived by t=10
+    assert trace.completions_s == pytest.approx(np.array([10, 20, 20, 20]) * MS)
+    assert list(trace.batch_sizes) == [1, 3] and trace.service_samples_s(3) == pytest.approx([10 * MS])
+
+
+def test_queue_delay_holds_the_oldest_until_the_batch_fills_or_the_delay_ends():
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 10 * MS)
+    fills = serve(np.array([0.0, 1, 2, 3]) * MS, BatchingPolicy(max_batch=4, max_queue_delay_s=5 * MS), execute, clock)
+    assert sizes == [4] and fills.starts_s == pytest.approx([3 * MS] * 4)  # full at t=3, before the 5 ms delay
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 10 * MS)
+    times_out = serve(np.array([0.0, 20]) * MS, BatchingPolicy(max_batch=4, max_queue_delay_s=5 * MS), execute, clock)
+    assert sizes == [1, 1] and times_out.starts_s == pytest.approx(np.array([5, 25]) * MS)  # held exactly the delay
+
+
+def test_batch_never_exceeds_the_maximum():
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 50 * MS)
+    serve(np.arange(10) * MS, BatchingPolicy(max_batch=3), execute, clock)
+    assert sizes == [1, 3, 3, 3]
+
+
+def test_stop_rule_ends_admission_but_serves_what_arrived():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    seen = []
+
+    def stop(responses, elapsed):
+        seen.append((len(responses), elapsed))
+        return len(responses) >= 20
+
+    trace = serve(np.arange(1000) * 2 * MS, BatchingPolicy(), execute, clock, stop=stop, check_every=10)
+    assert seen == [(10, pytest.approx(18 * MS)), (20, pytest.approx(38 * MS))]  # the 10th and 20th arrivals
+    assert len(trace.arrivals_s) == 20 and not np.isnan(trace.completions_s).any()
+
+
+def test_virtual_server_matches_the_lindley_simulation():
+    arrivals = poisson_arrivals(30, 5000, seed=3)
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 20 * MS)
+    trace = serve(arrivals, BatchingPolicy(), execute, clock)
+    gaps = np.diff(arrivals, prepend=0.0)
+    # the same arrivals through the closed-form recursion
+    walk = np.concatenate(([0.0], np.cumsum(20 * MS - gaps[1:])))
+    assert trace.response_s == pytest.approx(walk - np.minimum.accumulate(walk) + 20 * MS)
+
+
+def test_poisson_arrivals_have_the_asked_rate_and_are_seeded():
+    arrivals = poisson_arrivals(200, 50_000, seed=0)
+    assert np.all(np.diff(arrivals) > 0) and len(arrivals) / arrivals[-1] == pytest.approx(200, rel=0.02)
+    assert np.array_equal(arrivals, poisson_arrivals(200, 50_000, seed=0))
+    with pytest.raises(UsageError):
+        poisson_arrivals(0, 10, seed=0)
+
+
+def test_wall_clock_waits_until_the_deadline():
+    clock = WallClock()
+    clock.wait_until(0.002)
+    assert clock.now() >= 0.002
+
+
+@pytest.mark.parametrize("policy", [{"max_batch": 0}, {"max_queue_delay_s": -1.0}])
+def test_bad_policies_refused(policy):
+    with pytest.raises(UsageError):
+        BatchingPolicy(**policy)
+
+
+class OversleepingClock(VirtualClock):
+    """Wakes 1 ms after every deadline, as a coarse OS timer would."""
+
+    def wait_until(self, t):
+        self.t = max(self.t, t + 1 * MS)
+
+
+def test_the_loop_reports_how_late_it_woke_and_counts_the_delay_in_responses():
+    clock = OversleepingClock()
+    execute, _ = fixed_service(clock, lambda size: 2 * MS)
+    trace = serve(np.array([5.0, 20.0]) * MS, BatchingPolicy(), execute, clock)
+    assert trace.wake_late_s == pytest.approx([1 * MS, 1 * MS])
+    assert trace.response_s == pytest.approx([3 * MS, 3 * MS])  # the generator's lateness is not hidden
+    exact = VirtualClock()
+    execute, _ = fixed_service(exact, lambda size: 2 * MS)
+    assert serve(np.array([5.0, 20.0]) * MS, BatchingPolicy(), execute, exact).wake_late_s == pytest.approx([0, 0])
