@@ -127,25 +127,33 @@ def cmd_loadgen_compare(args: argparse.Namespace) -> int:
     from accel.matrix import Combination, native_input_size, parse_positive_ints
     from accel.measure.service import BatchService
     from accel.measure.sysinfo import collect
-    from accel.tools.loadgen_compare import compare, markdown
+    from accel.tools.loadgen_compare import SleepService, compare, markdown
 
-    combo = Combination(args.model, args.backend, args.precision, args.device, 1, native_input_size(args.model))
-    reason = skip_reason(combo)
-    if reason:
-        raise UsageError(f"{combo.test_id} cannot run here: {reason}")
-    store = ArtifactStore(ArtifactCache())
-    runner = create_runner(combo, store)
-    service = BatchService(runner, store.workload(combo.model, combo.input_size), 1)
-    capacity = 1 / float(service.back_to_back_s(1, 2.0).mean())
+    runner = None
+    if args.service_ms is not None:
+        if not args.service_ms > 0:
+            raise UsageError(f"`--service-ms` must be > 0; got {args.service_ms}")
+        service, label = SleepService(args.service_ms * 1e-3), f"synthetic server sleeping {args.service_ms:g} ms per query"
+    else:
+        combo = Combination(args.model, args.backend, args.precision, args.device, 1, native_input_size(args.model))
+        reason = skip_reason(combo)
+        if reason:
+            raise UsageError(f"{combo.test_id} cannot run here: {reason}")
+        store = ArtifactStore(ArtifactCache())
+        runner = create_runner(combo, store)
+        service, label = BatchService(runner, store.workload(combo.model, combo.input_size), 1), combo.test_id
+    back_to_back = service.back_to_back_s(1, 2.0)
+    capacity = 1 / float(back_to_back.mean())
     rates = [float(q) for q in parse_positive_ints("--qps", args.qps, ())] or [u * capacity for u in (0.5, 0.8)]
-    rows = compare(service, rates, args.duration, args.repeats, args.seed)
-    runner.close()
+    rows = compare(service, rates, args.duration, args.repeats, args.seed, back_to_back)
+    if runner is not None:
+        runner.close()
     table = markdown(rows)
-    sys.stdout.write(f"{combo.test_id}: back-to-back capacity {capacity:.1f} QPS\n{table}")
+    sys.stdout.write(f"{label}: back-to-back capacity {capacity:.1f} QPS\n{table}")
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"command": "python -m accel " + " ".join(sys.argv[1:]), "row": combo.test_id,
+        out.write_text(json.dumps({"command": "python -m accel " + " ".join(sys.argv[1:]), "server": label,
                                    "capacity_qps": capacity, "machine_info": collect(), "rows": rows}, indent=2))  # fmt: skip
         out.with_suffix(".md").write_text(table)
     return 0
@@ -287,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     lgc.add_argument("--backend", default="onnxruntime")
     lgc.add_argument("--precision", default="fp32")
     lgc.add_argument("--device", default="cpu")
+    lgc.add_argument("--service-ms", type=float, default=None, help="a synthetic server sleeping this long per query instead of the model")
     lgc.add_argument("--qps", default=None, help="comma list of target QPS (default: 50%% and 80%% of the back-to-back capacity)")
     lgc.add_argument("--duration", type=float, default=20.0, help="seconds per run")
     lgc.add_argument("--repeats", type=int, default=2, help="alternating LoadGen/suite pairs per rate")

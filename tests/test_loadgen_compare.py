@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from accel.errors import UsageError
@@ -55,3 +56,16 @@ def test_loadgen_drives_the_service_and_its_summary_is_read():
     values = loadgen_server(service, rate_qps=200.0, duration_s=0.5, seed=0)
     assert service.served > 0
     assert 0 < values["p50"] <= values["p90"] <= values["p99"] and values["completed_qps"] > 0
+
+
+def test_compare_pairs_both_drivers_with_the_models_on_a_synthetic_server():
+    pytest.importorskip("mlperf_loadgen", reason="mlcommons-loadgen is not installed (pip install mlcommons-loadgen)")
+    from accel.tools.loadgen_compare import SleepService, compare, markdown
+
+    service = SleepService(0.001)
+    rows = compare(service, [100.0, 2000.0], duration_s=0.3, repeats=1, seed=0, service_samples_s=np.full(20, 0.001))
+    assert [row["target_qps"] for row in rows] == [100.0, 2000.0]
+    assert set(rows[0]["predicted_p99_ms"]) == {"M/M/1", "M/D/1", "M/G/1"}
+    assert rows[1]["predicted_p99_ms"] == {}  # 2000 QPS through a 1 ms server: no steady state to predict
+    assert rows[0]["suite_over_loadgen"]["p99"] == pytest.approx(rows[0]["suite_ms"]["p99"] / rows[0]["loadgen_ms"]["p99"])
+    assert "| unstable |" in markdown(rows)

@@ -94,6 +94,13 @@ def test_loads_parse_into_labelled_rates():
         ServerOptions(loads=())
 
 
+def test_peak_probes_last_long_enough_to_bound_p99():
+    options = ServerOptions(peak_probe_s=3.0)
+    assert options.probe_plan(1000.0).time_cap_s == 3.0  # 3,000 queries: plenty
+    assert options.probe_plan(40.0).time_cap_s == pytest.approx(368 / 40)  # 3 s would be 120 queries
+    assert options.probe_plan(40.0).until_tight is False
+
+
 def test_stop_rule_needs_min_queries_min_duration_and_a_tight_p99():
     rule = ServerPlan(min_queries=500, min_duration_s=5.0, p99_tolerance=0.05).stop_rule()
     assert not rule(np.full(499, 0.010), 10.0)
@@ -146,8 +153,14 @@ def test_batching_rows_add_a_simulation_of_their_policy():
     assert simulated == pytest.approx(np.percentile(trace.response_s, 99) * 1e3, rel=0.25)
 
 
+def test_a_saturated_batching_simulation_predicts_nothing():
+    trace = a_trace(BatchingPolicy(max_batch=2), 50.0, lambda size: 10 * MS * size, seconds=20.0)
+    predicted = model_predictions(300.0, trace, BatchingPolicy(max_batch=2), np.full(50, 10 * MS), seed=0)["predicted_p99_ms"]
+    assert predicted["M/G/1 + batching (simulated)"] is None  # 300 QPS through a 100-QPS server at any batch size
+
+
 def test_a_batch_one_policy_simulation_is_the_lindley_queue():
-    responses = simulate_policy(30.0, BatchingPolicy(), constant_service(0.02), 60_000, seed=5)
+    responses = simulate_policy(30.0, BatchingPolicy(), lambda rng, size: 0.02, 60_000, seed=5)
     assert np.percentile(responses, 99) == pytest.approx(np.percentile(simulate_fifo(30.0, constant_service(0.02)), 99), rel=0.05)
 
 
@@ -155,7 +168,7 @@ def test_unseen_batch_sizes_borrow_the_nearest_measured_one():
     trace = a_trace(BatchingPolicy(), 10.0, lambda size: 4 * MS, seconds=10.0)  # only size-1 batches, 4 ms
     draw = service_by_size(trace, np.array([1.0]))
     rng = np.random.default_rng(0)
-    assert draw(rng, 1)[0] == pytest.approx(4 * MS) and draw(rng, 3)[0] == pytest.approx(12 * MS)
+    assert draw(rng, 1) == pytest.approx(4 * MS) and draw(rng, 3) == pytest.approx(12 * MS)
 
 
 def test_peak_search_bisects_to_the_bound():
@@ -166,7 +179,9 @@ def test_peak_search_bisects_to_the_bound():
     assert search.probes[0].qps == 50.0 and len(search.probes) == 8
     assert 80 - 100 / 2**8 <= search.peak_qps <= 80
     assert find_peak(lambda qps: (1e9, 1), 50.0, 100.0, 3).peak_qps is None
-    assert search.as_dict()["probes"][0] == {"qps": 50.0, "p99_ms": 20.0, "queries": 100, "passed": True}
+    record = search.as_dict(final_p99_ms=55.0)
+    assert record["probes"][0] == {"qps": 50.0, "p99_ms": 20.0, "queries": 100, "passed": True}
+    assert record["final_met_bound"] is False and search.as_dict(final_p99_ms=50.0)["final_met_bound"] is True
     assert default_bound_ms(np.array([0.010, 0.012, 0.020])) == pytest.approx(120.0)
 
 

@@ -37,10 +37,14 @@ class PeakSearch:
         passing = [probe.qps for probe in self.probes if probe.passed(self.bound_ms)]
         return max(passing) if passing else None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, final_p99_ms: float) -> dict[str, object]:
+        """The search and whether the full run at the peak it found kept p99 under the bound too
+        (near saturation a short probe can pass where a longer run does not)."""
         return {
             "p99_bound_ms": self.bound_ms,
             "peak_qps": self.peak_qps,
+            "final_p99_ms": final_p99_ms,
+            "final_met_bound": final_p99_ms <= self.bound_ms,
             "probes": [{"qps": p.qps, "p99_ms": p.p99_ms, "queries": p.queries, "passed": p.passed(self.bound_ms)} for p in self.probes],
         }
 

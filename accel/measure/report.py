@@ -115,7 +115,7 @@ def loose_p99(intervals: Mapping, samples: int) -> str:
 def load_curve_note(curve: Mapping) -> str:
     """Offered load, utilisation, and the models' p99 beside the measured one (Server rows)."""
     peak = curve.get("peak")
-    head = f"peak under p99 {_fmt(peak['p99_bound_ms'])} ms: " if peak else ""
+    head = f"peak under p99 {_fmt(peak['p99_bound_ms'])} ms{'' if peak.get('final_met_bound', True) else ' (its full run missed it)'}: " if peak else ""
     predicted = " / ".join(f"{model} {_fmt(value)}" for model, value in curve["predicted_p99_ms"].items() if value is not None)
     overloaded = f"OVERLOADED (served {_fmt(curve['achieved_qps'])} QPS); " if curve["achieved_qps"] < 0.95 * curve["offered_qps"] else ""
     return (f"{overloaded}{head}{_fmt(curve['offered_qps'])} QPS offered, utilisation {curve['utilisation']:.2f}, mean batch "

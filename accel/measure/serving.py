@@ -7,7 +7,8 @@ the arrivals. Response times within one run are correlated (a slow query delays 
 it), so the order-statistic interval, which assumes independent samples, is optimistic there.
 
 The service time that feeds the models is the one measured during the run, under the arrival
-pattern: sparse arrivals made resnet18's service slower (10.8 -> 12-13 ms) than back to back.
+pattern, not the back-to-back one: with idle gaps between queries a server can serve each one
+more slowly (caches and clocks cool down), as eager torch on a GPU does (docs/results/load).
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from accel.errors import UsageError
-from accel.measure.intervals import order_statistic_ranks
-from accel.measure.queueing import ServiceSampler, predictions
+from accel.measure.intervals import fewest_bounding_samples, percentile_interval
+from accel.measure.queueing import predictions
 from accel.measure.record import Timing
 from accel.measure.row import Outcome
-from accel.measure.server import BatchingPolicy, ServerTrace, StopRule, VirtualClock, poisson_arrivals, serve
+from accel.measure.server import BatchingPolicy, Clock, ServerTrace, StopRule, VirtualClock, poisson_arrivals, serve
 from accel.measure.stats import Stats
 
 P99 = 0.99
 POLICY_CUSTOMERS = 60_000  # a simulated batching server, in a Python loop: about a second
+SATURATED = 0.99  # a simulated server busy this much of the time is not in a steady state
+
+# Draws the service time (s) of one batch of `size` queries.
+BatchSampler = Callable[[np.random.Generator, int], float]
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,8 @@ class ServerPlan:
         def tight(responses_s: np.ndarray, elapsed_s: float) -> bool:
             if len(responses_s) < self.min_queries or elapsed_s < self.min_duration_s:
                 return False
-            low_rank, high_rank = order_statistic_ranks(len(responses_s), P99)
-            if low_rank is None or high_rank is None:
-                return False
             ordered = np.sort(responses_s)
-            estimate = float(np.percentile(ordered, 99))
-            return max(estimate - ordered[low_rank - 1], ordered[high_rank - 1] - estimate) <= self.p99_tolerance * estimate
+            return percentile_interval(ordered, P99, float(np.percentile(ordered, 99))).is_tight(self.p99_tolerance)
 
         return tight
 
@@ -97,12 +98,12 @@ class ServerPlan:
         return poisson_arrivals(rate_qps, max(1, int(rate_qps * self.time_cap_s)), self.seed)
 
 
-def run_server(rate_qps: float, policy: BatchingPolicy, execute: Callable[[int], None], plan: ServerPlan, clock) -> ServerTrace:
+def run_server(rate_qps: float, policy: BatchingPolicy, execute: Callable[[int], None], plan: ServerPlan, clock: Clock) -> ServerTrace:
     """One Server run at `rate_qps` on `clock`, stopped by the plan."""
     return serve(plan.arrivals(rate_qps), policy, execute, clock, stop=plan.stop_rule() if plan.until_tight else None)
 
 
-def service_by_size(trace: ServerTrace, fallback_s: np.ndarray) -> ServiceSampler:
+def service_by_size(trace: ServerTrace, fallback_s: np.ndarray) -> BatchSampler:
     """Draws batch service times for a batching simulation: a size's own measured times, else the
     nearest measured size's scaled by the size ratio, else the back-to-back batch-1 times x size."""
     measured = {int(size): trace.service_samples_s(int(size)) for size in np.unique(trace.batch_sizes)}
@@ -115,16 +116,17 @@ def service_by_size(trace: ServerTrace, fallback_s: np.ndarray) -> ServiceSample
             return float(rng.choice(measured[nearest])) * size / nearest
         return float(rng.choice(fallback_s)) * size
 
-    return lambda rng, size: np.array([draw(rng, size)])
+    return draw
 
 
-def simulate_policy(rate_qps: float, policy: BatchingPolicy, sampler: ServiceSampler, customers: int, seed: int) -> np.ndarray:
-    """Response times (s) of the batching server on a virtual clock, service drawn per batch size."""
+def simulate_policy(rate_qps: float, policy: BatchingPolicy, sampler: BatchSampler, customers: int, seed: int) -> np.ndarray | None:
+    """Response times (s) of the batching server on a virtual clock, service drawn per batch size;
+    None when the simulated server saturates (its queue, and so its p99, grows with the run)."""
     rng = np.random.default_rng(seed)
     clock = VirtualClock()
     trace = serve(poisson_arrivals(rate_qps, customers, seed), policy,
-                  lambda size: clock.advance(float(sampler(rng, size)[0])), clock)  # fmt: skip
-    return trace.response_s[customers // 10 :]
+                  lambda size: clock.advance(sampler(rng, size)), clock)  # fmt: skip
+    return trace.response_s[customers // 10 :] if trace.utilisation < SATURATED else None
 
 
 def model_predictions(rate_qps: float, trace: ServerTrace, policy: BatchingPolicy, back_to_back_s: np.ndarray, seed: int) -> dict[str, object]:
@@ -141,8 +143,8 @@ def model_predictions(rate_qps: float, trace: ServerTrace, policy: BatchingPolic
         p99, mean = dict.fromkeys(("M/M/1", "M/D/1", "M/G/1")), dict.fromkeys(("M/M/1", "M/D/1", "M/G/1"))
     if policy.max_batch > 1:
         simulated = simulate_policy(rate_qps, policy, service_by_size(trace, back_to_back_s), POLICY_CUSTOMERS, seed)
-        p99["M/G/1 + batching (simulated)"] = float(np.percentile(simulated, 99)) * 1e3
-        mean["M/G/1 + batching (simulated)"] = float(simulated.mean()) * 1e3
+        p99["M/G/1 + batching (simulated)"] = float(np.percentile(simulated, 99)) * 1e3 if simulated is not None else None
+        mean["M/G/1 + batching (simulated)"] = float(simulated.mean()) * 1e3 if simulated is not None else None
     return {"predicted_p99_ms": p99, "predicted_mean_ms": mean, "service_source": "run" if samples is single else "back to back"}
 
 
@@ -211,7 +213,8 @@ class ServerOptions:
         if self.peak_probes < 1 or not self.peak_probe_s > 0:
             raise UsageError(f"peak search needs >= 1 probe of > 0 s; got {self.peak_probes} of {self.peak_probe_s} s")
 
-    @property
-    def probe_plan(self) -> ServerPlan:
-        """Peak probes run their whole (short) time: a few hundred queries cannot make p99 tight."""
-        return replace(self.plan, time_cap_s=self.peak_probe_s, until_tight=False)
+    def probe_plan(self, rate_qps: float) -> ServerPlan:
+        """A peak probe: `peak_probe_s`, or longer where that is too few queries to bound p99 at all
+        (368); it runs its whole length, since a few hundred queries cannot make p99 tight."""
+        seconds = max(self.peak_probe_s, fewest_bounding_samples(P99) / rate_qps)
+        return replace(self.plan, time_cap_s=seconds, until_tight=False)

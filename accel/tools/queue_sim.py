@@ -58,15 +58,15 @@ def queue_report(arrival_rps: float, service_s: float | None, samples_s: np.ndar
     kept = customers - customers // 10
     add("M/M/1", mm1_mean_s(arrival_rps, mean_s), mm1_quantile_s(arrival_rps, mean_s, 0.99), "closed form: Exp(mu - lambda)")
     add("M/M/1", *simulated(exponential_service(mean_s)), f"simulated, {kept} customers")
-    d_mean, d_p99 = simulated(constant_service(mean_s))
-    add("M/D/1", pk_mean_s(arrival_rps, mean_s, mean_s**2), d_p99, "mean: Pollaczek-Khinchine; p99: simulated")
+    add("M/D/1", pk_mean_s(arrival_rps, mean_s, mean_s**2), simulated(constant_service(mean_s))[1], "mean: Pollaczek-Khinchine; p99: simulated")
     if samples_s is not None:
-        g_mean, g_p99 = simulated(measured_service(samples_s))
-        add("M/G/1", pk_mean_s(arrival_rps, mean_s, float(np.mean(samples_s**2))), g_p99, "mean: Pollaczek-Khinchine; p99: simulated")
+        add("M/G/1", pk_mean_s(arrival_rps, mean_s, float(np.mean(samples_s**2))), simulated(measured_service(samples_s))[1],
+            "mean: Pollaczek-Khinchine; p99: simulated")  # fmt: skip
     return {"arrival_rps": arrival_rps, "mean_service_ms": mean_s * 1e3, "utilisation": rho, "customers": kept, "seed": seed, "models": rows}
 
 
-def render(report: dict, samples_from: str | None) -> str:
+def render(report: dict, samples_from: tuple[str, np.ndarray] | None) -> str:
+    """The table `queue-sim` prints, and the M/M/1 simulation checked against its closed form."""
     source = f"{len(samples_from[1])} measured service times of {samples_from[0]}" if samples_from else "the given service time"
     lines = [
         f"Poisson arrivals {report['arrival_rps']:g}/s, one FIFO server, mean service {report['mean_service_ms']:.4g} ms "
