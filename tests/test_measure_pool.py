@@ -2,33 +2,14 @@
 
 import numpy as np
 
-from accel.backends.base import Runner
 from accel.matrix import Combination
 from accel.measure.pool import RunnerPool, grouped
+from tests.fakes.runner import EchoRunner
 
 B1 = Combination("digits_mlp", "torch", "fp32", "cpu", 1, 8)
 B8 = Combination("digits_mlp", "torch", "fp32", "cpu", 8, 8)  # same runner_key: torch serves every batch
 
 
-class RecordingRunner(Runner):
-    def __init__(self, combo: Combination) -> None:
-        super().__init__(combo)
-        self.closed = False
-
-    def close(self) -> None:
-        self.closed = True
-
-    def upload(self, batch):
-        return batch
-
-    def enqueue(self, inputs):
-        return inputs
-
-    def download(self, outputs):
-        return outputs
-
-    def describe(self):
-        return {}
 
 
 def test_runner_is_rehearsed_shared_and_closed_after_its_last_row():
@@ -37,7 +18,7 @@ def test_runner_is_rehearsed_shared_and_closed_after_its_last_row():
     made = []
 
     def create():
-        made.append(RecordingRunner(B1))
+        made.append(EchoRunner(B1))
         return made[-1]
 
     rehearsed = []
@@ -59,7 +40,7 @@ def test_what_warm_makes_is_not_the_runners_memory():
     kept = []
     pool = RunnerPool()
     pool.expect([B1])
-    pool.get(B1, lambda: RecordingRunner(B1), warm=lambda: kept.append(np.ones(64 * 1024 * 1024 // 8)))
+    pool.get(B1, lambda: EchoRunner(B1), warm=lambda: kept.append(np.ones(64 * 1024 * 1024 // 8)))
     assert pool.footprint(B1).runner_rss_mb < 8
     pool.close_all()
 

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from accel.backends.base import Runner
 from accel.errors import UsageError
 from accel.matrix import Combination
 from accel.measure.offline import batch_sweep, best_batch, sweep_sizes
@@ -25,13 +24,14 @@ from accel.measure.serving import (
     simulate_policy,
 )
 from accel.measure.timing import RoundPolicy
+from tests.fakes.runner import EchoRunner
 
 MS = 1e-3
 DYNAMIC = Combination("digits_mlp", "onnxruntime", "fp32", "cpu", 4, 8)
 FIXED = Combination("digits_mlp", "torch-cudagraph", "fp32", "cuda", 4, 8)  # a captured graph: one batch size
 
 
-class FakeRunner(Runner):
+class FakeRunner(EchoRunner):
     def __init__(self, combo):
         super().__init__(combo)
         self.prepared, self.uploaded = [], []
@@ -42,12 +42,6 @@ class FakeRunner(Runner):
     def upload(self, batch):
         self.uploaded.append(len(batch))
         return batch
-
-    def enqueue(self, inputs):
-        return inputs
-
-    def download(self, outputs):
-        return outputs
 
     def describe(self):
         return {"engine": "fake"}

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 
-from accel.backends.base import Runner
 from accel.backends.onnxruntime.session import cuda_provider_options, session_options
 from accel.backends.openvino.plugin import compile_config
 from accel.backends.registry import runner_key
@@ -22,6 +21,7 @@ from accel.quality.gates import assess, enforce
 from accel.tuning.file import TuningFile, Tuned, open_tuning
 from accel.tuning.search import MIN_GAIN, Variant, choose, interleaved_samples, tune_row
 from accel.tuning.space import variants
+from tests.fakes.runner import EchoRunner
 
 ORT_CPU = Combination("resnet18", "onnxruntime", "fp32", "cpu", 1)
 TORCH_CUDA = Combination("resnet18", "torch", "fp16", "cuda", 1)
@@ -98,31 +98,15 @@ def test_interleaved_samples_take_blocks_in_turn_and_skip_warmup():
     assert "".join(calls) == "ab" + "aabb" + "aabb" + "ab"
 
 
-class FakeRunner(Runner):
-    closed: list = []
-
-    def __init__(self, combo, fail_upload=False):
-        super().__init__(combo)
-        self.fail_upload = fail_upload
-
-    def upload(self, batch):
-        return batch
-
-    def enqueue(self, inputs):
-        return inputs
-
-    def download(self, outputs):
-        return outputs
-
-    def describe(self):
-        return {}
+class FakeRunner(EchoRunner):
+    closed_configs: list = []
 
     def close(self):
-        FakeRunner.closed.append(self.combo.config)
+        FakeRunner.closed_configs.append(self.combo.config)
 
 
 def test_tune_row_rejects_broken_variants_and_closes_every_runner():
-    FakeRunner.closed = []
+    FakeRunner.closed_configs = []
     combos = variants(Combination("digits_mlp", "openvino", "fp32", "cpu", 1, 8))
     assert len(combos) == 4
 
@@ -138,11 +122,11 @@ def test_tune_row_rejects_broken_variants_and_closes_every_runner():
     assert winner is found[0]
     assert [v.rejected for v in found] == [None, "drift too large", "RuntimeError: streams refused", "drift too large"]
     assert [v.stats is not None for v in found] == [True, False, False, False]
-    assert sorted(map(str, FakeRunner.closed)) == sorted(map(str, [c.config for c in combos if dict(c.config) != {"num_streams": 1}]))
+    assert sorted(map(str, FakeRunner.closed_configs)) == sorted(map(str, [c.config for c in combos if dict(c.config) != {"num_streams": 1}]))
 
 
 def test_tune_row_refuses_a_default_that_fails_its_gate():
-    FakeRunner.closed = []
+    FakeRunner.closed_configs = []
     combos = variants(Combination("digits_mlp", "openvino", "fp32", "cpu", 1, 8))
     with pytest.raises(ValueError, match="untuned default fails its quality gate"):
         tune_row(combos, FakeRunner, lambda runner: "drift", np.zeros((1, 64), np.float32), 5, 0, lambda _: None)
