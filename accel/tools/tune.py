@@ -22,6 +22,7 @@ from accel.matrix import MODELS, Combination
 from accel.measure.evaluate import evaluate
 from accel.quality.drift import DriftGateError
 from accel.quality.gates import enforce
+from accel.measure.sysinfo import collect
 from accel.quality.thresholds import load_thresholds
 from accel.tuning.file import TuningFile, default_tuning_path
 from accel.tuning.machine import fingerprint, machine_key
@@ -120,6 +121,7 @@ def tune(
     judge = quality_judge(store, thresholds_path)
     machine = fingerprint()
     key = machine_key(machine)
+    machine = {**machine, "system": collect()}  # the full system info beside the key's fields
     done = []
     for number, combo in enumerate(rows, 1):
         progress(f"[{number}/{len(rows)}] {combo.test_id}")
