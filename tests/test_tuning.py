@@ -125,6 +125,40 @@ def test_tune_row_rejects_broken_variants_and_closes_every_runner():
     assert sorted(map(str, FakeRunner.closed_configs)) == sorted(map(str, [c.config for c in combos if dict(c.config) != {"num_streams": 1}]))
 
 
+def test_a_variant_that_is_the_default_under_another_name_is_never_built_twice():
+    """channels_last 'auto' resolves to 'on' for a CUDA fp16 conv row: the 'on' variant is the
+    default again and must be neither judged nor prepared (a second torch.compile)."""
+    combos = variants(Combination("resnet18", "torch-compile-cudagraph", "fp16", "cuda", 1))
+    assert [dict(c.config) for c in combos] == [{}, {"channels_last": "on"}, {"channels_last": "off"}]
+    judged, prepared = [], []
+
+    class AutoIsOn(FakeRunner):
+        def effective_knobs(self):
+            return {"channels_last": "on" if self.combo.knobs["channels_last"] in ("auto", "on") else "off"}
+
+        def prepare(self, batch):
+            prepared.append(dict(self.combo.config))
+
+    def judge(runner):
+        judged.append(dict(runner.combo.config))
+
+    FakeRunner.closed_configs = []
+    winner, found = tune_row(combos, AutoIsOn, judge, np.zeros((1, 64), np.float32), rounds=4, warmup=0, progress=lambda _: None)
+    assert [v.rejected for v in found] == [None, "same configuration as default", None]
+    assert judged == prepared == [{}, {"channels_last": "off"}]
+    assert len(FakeRunner.closed_configs) == 3
+
+
+def test_torch_runners_resolve_channels_last_auto():
+    from accel.backends.torch.eager import TorchEagerRunner
+
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3))
+    for config, layout, expected in [({}, True, "on"), ({}, False, "off"), ({"channels_last": "off"}, False, "off")]:
+        runner = TorchEagerRunner(Combination("resnet18", "torch", "fp32", "cpu", 1).with_config(config), module, layout)
+        assert runner.effective_knobs() == {"channels_last": expected, "fold_bn": False}
+    assert EchoRunner(ORT_CPU).effective_knobs() == ORT_CPU.knobs
+
+
 def test_tune_row_refuses_a_default_that_fails_its_gate():
     FakeRunner.closed_configs = []
     combos = variants(Combination("digits_mlp", "openvino", "fp32", "cpu", 1, 8))

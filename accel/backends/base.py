@@ -61,6 +61,12 @@ class Runner(ABC):
     def download(self, outputs: Any) -> np.ndarray:
         """Backend outputs -> host float32 logits."""
 
+    def effective_knobs(self) -> dict[str, object]:
+        """The tuning knobs this runner really runs with, known before `prepare`. A backend whose
+        knob has an 'auto' value resolves it here, so a tuning run can skip a variant that is the
+        default under another name instead of building (or compiling) it twice."""
+        return dict(self.combo.knobs)
+
     @abstractmethod
     def describe(self) -> dict[str, object]:
         """Provider/engine notes for the benchmark record (threads, provider, options)."""

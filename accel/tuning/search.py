@@ -80,6 +80,15 @@ def interleaved_samples(targets: Sequence[Callable[[], object]], rounds: int, wa
     return samples
 
 
+def same_as_earlier(knobs: dict[str, object], earlier: Sequence[dict[str, object] | None], combos: Sequence[Combination]) -> str | None:
+    """Why a variant need not be measured: an earlier variant runs the very same effective knobs
+    (channels_last 'auto' is 'on' for a CUDA fp16 row, for one)."""
+    for index, other in enumerate(earlier):
+        if other == knobs:
+            return f"same configuration as {describe(combos[index].config)}"
+    return None
+
+
 def tune_row(
     combos: Sequence[Combination],
     create: Callable[[Combination], Runner],
@@ -93,17 +102,25 @@ def tune_row(
     prepared runner fails its quality gates, or None. The default must build and pass."""
     runners: list[Runner | None] = []
     rejected: list[str | None] = []
+    effective: list[dict[str, object] | None] = []
     try:
         for index, combo in enumerate(combos):
             progress(f"{combo.test_id}: variant {index + 1}/{len(combos)} {describe(combo.config)}: building and checking drift")
+            runner, knobs = None, None
             try:
                 runner = create(combo)
-                reason = judge(runner)
-                runner.prepare(batch)  # after the evaluation, which may prepare other shapes
+                knobs = runner.effective_knobs()
+                reason = same_as_earlier(knobs, effective, combos)
+                if reason is None:
+                    reason = judge(runner)
+                    runner.prepare(batch)  # after the evaluation, which may prepare other shapes
             except Exception as exc:  # a knob this runtime build refuses is a finding, not a crash
                 if index == 0:
                     raise
+                if runner is not None:
+                    runner.close()
                 runner, reason = None, f"{type(exc).__name__}: {exc}"
+            effective.append(knobs)
             if reason is not None and index == 0:
                 raise ValueError(f"{combo.test_id}: the untuned default fails its quality gate: {reason}")
             if reason is not None and runner is not None:

@@ -73,6 +73,13 @@ class TorchEagerRunner(Runner):
             return outputs.float().numpy()
         return self.transfers.to_host(outputs)
 
+    def effective_knobs(self) -> dict[str, object]:
+        """channels_last 'auto' resolved to the layout this runner chose."""
+        knobs = dict(self.combo.knobs)
+        if "channels_last" in knobs:
+            knobs["channels_last"] = "on" if self.channels_last else "off"
+        return knobs
+
     def describe(self) -> dict[str, object]:
         notes: dict[str, object] = {"engine": "eager", "dtype": str(self.dtype).removeprefix("torch."),
                                     "channels_last": self.channels_last, "fold_bn": bool(self.combo.knobs.get("fold_bn"))}  # fmt: skip
