@@ -202,7 +202,11 @@ def test_table_notes_flag_a_loose_p99_and_show_the_load():
     assert "OVERLOADED" not in text  # 44 of 45 QPS served is within 5%
     record["latency_ci_ms"]["p99_tight"] = True
     record["load_curve"]["achieved_qps"] = 42.0
-    assert "LOOSE" not in notes(record) and "OVERLOADED (served 42.0 QPS)" in notes(record)
+    assert "LOOSE" not in notes(record) and "OVERLOADED (served 42.0 of 45.0 QPS arrived)" in notes(record)
+    record["load_curve"]["arrived_qps"] = 43.0  # the draw fell short of 45, the server kept up with it
+    assert "OVERLOADED" not in notes(record)
+    record["load_curve"]["arrived_qps"] = 44.3  # 42 < 0.95 x 44.3 = 42.085: a backlog
+    assert "OVERLOADED (served 42.0 of 44.3 QPS arrived)" in notes(record)
 
 
 def test_load_curve_table_lists_server_rows_by_offered_load(tmp_path, capsys):

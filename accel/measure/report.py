@@ -10,7 +10,7 @@ from pathlib import Path
 
 from accel.errors import UsageError
 
-HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Config", "Notes")
+HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "Input", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Config", "Notes")
 STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}  # h2d / d2h keep their names
 KIND_ORDER = {"inference": 0, "end_to_end": 1}
 NOTE_KEYS = (
@@ -61,7 +61,8 @@ def skipped_from_json(path: str | Path) -> list[dict]:
     return list(load_json(path).get("accel", {}).get("skipped", []))
 
 
-def _fmt(value: float) -> str:
+def format_number(value: float) -> str:
+    """Three or four significant digits: enough to compare rows, few enough to read a table."""
     if value >= 100:
         return f"{value:.0f}"
     if value >= 10:
@@ -82,7 +83,7 @@ def notes(record: Mapping) -> str:
         parts.append(loose_p99(intervals, record["latency_ms"]["n"]))
     breakdown = record.get("breakdown_ms")
     if breakdown:
-        stages = " / ".join(f"{STAGE_LABELS.get(stage, stage)} {_fmt(values['p50'])}" for stage, values in breakdown.items())
+        stages = " / ".join(f"{STAGE_LABELS.get(stage, stage)} {format_number(values['p50'])}" for stage, values in breakdown.items())
         parts.append(f"end-to-end p50 ms: {stages}")
     else:
         parts.append(record.get("kind", "inference"))
@@ -94,7 +95,7 @@ def notes(record: Mapping) -> str:
             parts.append(f"{key}={value}")
     device = record.get("device_latency_ms")
     if device:
-        parts.append(f"CUDA-event p50 {_fmt(device['p50'])} ms")
+        parts.append(f"CUDA-event p50 {format_number(device['p50'])} ms")
     drift = record.get("drift")
     if drift:
         parts.append(f"top1 agree {drift['top1_agreement']:.3f}, cos min {drift['cosine_min']:.4f}")
@@ -107,18 +108,21 @@ def notes(record: Mapping) -> str:
 def loose_p99(intervals: Mapping, samples: int) -> str:
     """A p99 whose 95% interval is wider than the plan's tolerance, said so with the interval."""
     p99 = intervals["p99"]
-    high = _fmt(p99["high"]) if p99["high"] is not None else "unbounded"
-    low = _fmt(p99["low"]) if p99["low"] is not None else "unbounded"
+    high = format_number(p99["high"]) if p99["high"] is not None else "unbounded"
+    low = format_number(p99["low"]) if p99["low"] is not None else "unbounded"
     return f"p99 LOOSE (95% CI {low}-{high} ms from {samples} samples, {p99['above']} above p99; target ±{intervals['tolerance']:.0%})"
 
 
 def load_curve_note(curve: Mapping) -> str:
     """Offered load, utilisation, and the models' p99 beside the measured one (Server rows)."""
     peak = curve.get("peak")
-    head = f"peak under p99 {_fmt(peak['p99_bound_ms'])} ms{'' if peak.get('final_met_bound', True) else ' (its full run missed it)'}: " if peak else ""
-    predicted = " / ".join(f"{model} {_fmt(value)}" for model, value in curve["predicted_p99_ms"].items() if value is not None)
-    overloaded = f"OVERLOADED (served {_fmt(curve['achieved_qps'])} QPS); " if curve["achieved_qps"] < 0.95 * curve["offered_qps"] else ""
-    return (f"{overloaded}{head}{_fmt(curve['offered_qps'])} QPS offered, utilisation {curve['utilisation']:.2f}, mean batch "
+    head = f"peak under p99 {format_number(peak['p99_bound_ms'])} ms{'' if peak.get('final_met_bound', True) else ' (its full run missed it)'}: " if peak else ""
+    predicted = " / ".join(f"{model} {format_number(value)}" for model, value in curve["predicted_p99_ms"].items() if value is not None)
+    # Against the arrivals the run drew: a short Poisson run draws a few percent fewer queries than
+    # the target rate by chance, which is no backlog.
+    arrived = curve.get("arrived_qps", curve["offered_qps"])
+    overloaded = f"OVERLOADED (served {format_number(curve['achieved_qps'])} of {format_number(arrived)} QPS arrived); " if curve["achieved_qps"] < 0.95 * arrived else ""
+    return (f"{overloaded}{head}{format_number(curve['offered_qps'])} QPS offered, utilisation {curve['utilisation']:.2f}, mean batch "
             f"{curve['mean_batch']:.2f}; p99 predicted ms: {predicted or 'unstable without batching'}")  # fmt: skip
 
 
@@ -130,9 +134,16 @@ def config_cell(record: Mapping) -> str:
     return "default" if config.get("knobs") else "-"
 
 
+def input_cell(record: Mapping) -> str:
+    """The square input side (`--input-size`), so the rows of a size sweep tell apart; '-' in records
+    written before it was recorded."""
+    size = record.get("input_size")
+    return "-" if size is None else str(size)
+
+
 def sort_key(record: Mapping) -> tuple:
     kind = KIND_ORDER.get(record.get("kind", ""), 2)
-    return (record["model"], record["device"], kind, record["batch"], record["backend"], record["precision"])
+    return (record["model"], record["device"], kind, record["batch"], record.get("input_size") or 0, record["backend"], record["precision"])
 
 
 def markdown_table(records: Iterable[Mapping]) -> str:
@@ -141,8 +152,8 @@ def markdown_table(records: Iterable[Mapping]) -> str:
     for record in sorted(records, key=sort_key):
         latency = record["latency_ms"]
         cells = (
-            record["model"], record["backend"], record["precision"], record["device"], str(record["batch"]),
-            _fmt(latency["p50"]), _fmt(latency["p99"]), _fmt(record["throughput_ips"]), config_cell(record), notes(record),
+            record["model"], record["backend"], record["precision"], record["device"], str(record["batch"]), input_cell(record),
+            format_number(latency["p50"]), format_number(latency["p99"]), format_number(record["throughput_ips"]), config_cell(record), notes(record),
         )  # fmt: skip
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"

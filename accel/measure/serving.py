@@ -170,6 +170,7 @@ def server_outcome(
         "scenario": "server",
         "policy": {"max_batch": policy.max_batch, "max_queue_delay_ms": policy.max_queue_delay_s * 1e3},
         "offered_qps": rate_qps,
+        "arrived_qps": trace.offered_qps,  # the rate the Poisson draw actually produced
         "achieved_qps": trace.achieved_qps,
         "utilisation": trace.utilisation,
         "queries": len(trace.response_s),
