@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from accel.measure.peak import default_bound_ms, find_peak
-from accel.measure.server import BatchingPolicy, WallClock
+from accel.measure.peak import confirm_peak, default_bound_ms, find_peak
+from accel.measure.server import BatchingPolicy, ServerTrace, WallClock
 from accel.measure.service import BatchService
 from accel.measure.serving import run_server, server_outcome
 from accel.measure.timing import RoundPolicy
@@ -78,18 +78,21 @@ def test_server_peak(combo, runner, footprint, quality, service, back_to_back, m
         trace = run_server(qps, policy, service.execute, options.probe_plan(qps), WallClock())
         return float(np.percentile(trace.response_s, 99)) * 1e3, len(trace.response_s)
 
+    def full_run(qps: float) -> tuple[float, int, ServerTrace]:
+        trace = run_server(qps, policy, service.execute, options.plan, WallClock())
+        return float(np.percentile(trace.response_s, 99)) * 1e3, len(trace.response_s), trace
+
     def run() -> None:
         search = find_peak(p99_at, bound_ms, capacity, options.peak_probes)
         result["search"] = search
-        result["rate"] = search.peak_qps or min(probe.qps for probe in search.probes)
-        result["trace"] = run_server(result["rate"], policy, service.execute, options.plan, WallClock())
+        result["confirmed"] = confirm_peak(full_run, search.peak_qps or min(probe.qps for probe in search.probes), bound_ms)
 
     def outcome(samples_s, rounds):
-        search = result["search"]
+        search, confirmed = result["search"], result["confirmed"]
         notes = {**runner.describe(), "load": "peak" if search.peak_qps else f"no probed rate met p99 <= {bound_ms:.3g} ms"}
-        final_p99_ms = float(np.percentile(result["trace"].response_s, 99)) * 1e3
-        return server_outcome(result["trace"], result["rate"], policy, back_to_back, notes, quality.record(),
-                              extra_curve={"peak": search.as_dict(final_p99_ms)}, seed=options.plan.seed)  # fmt: skip
+        final_p99_ms = confirmed.attempts[-1].p99_ms
+        return server_outcome(confirmed.run, confirmed.qps, policy, back_to_back, notes, quality.record(),
+                              extra_curve={"peak": search.as_dict(final_p99_ms, confirmed.attempts)}, seed=options.plan.seed)  # fmt: skip
 
     record = measure(combo, "server_peak", run, outcome, footprint, policy=ONE_RUN)
     assert not record or record["load_curve"]["peak"]["probes"]

@@ -6,7 +6,7 @@ import pytest
 from accel.errors import UsageError
 from accel.matrix import Combination
 from accel.measure.offline import batch_sweep, best_batch, sweep_sizes
-from accel.measure.peak import default_bound_ms, find_peak
+from accel.measure.peak import confirm_peak, default_bound_ms, find_peak
 from accel.measure.queueing import constant_service, simulate_fifo
 from accel.measure.report import notes
 from accel.measure.row import Row, measure_row
@@ -165,6 +165,24 @@ def test_unseen_batch_sizes_borrow_the_nearest_measured_one():
     assert draw(rng, 1) == pytest.approx(4 * MS) and draw(rng, 3) == pytest.approx(12 * MS)
 
 
+def test_a_peak_is_confirmed_by_full_runs_backing_off_until_one_meets_the_bound():
+    runs = []
+
+    def full_run(qps):  # full runs see more of the tail than probes: the bound (50 ms) holds below 70 QPS
+        runs.append(qps)
+        return 10 / (1 - qps / 87.5), 1000, f"trace at {qps:.4g}"
+
+    confirmed = confirm_peak(full_run, 80.0, bound_ms=50.0)
+    assert runs == pytest.approx([80.0, 72.0, 64.8])  # 80 misses (117 ms), 72 misses (56 ms), 64.8 meets (38.5 ms)
+    assert confirmed.qps == pytest.approx(64.8) and confirmed.run == "trace at 64.8"
+    assert [attempt.passed(50.0) for attempt in confirmed.attempts] == [False, False, True]
+    assert len(confirm_peak(full_run, 60.0, 50.0).attempts) == 1  # met at once: no back-off
+    exhausted = confirm_peak(full_run, 86.0, 50.0, attempts=2)  # the last run is kept and reported as a miss
+    assert len(exhausted.attempts) == 2 and not exhausted.attempts[-1].passed(50.0)
+    with pytest.raises(UsageError, match="backoff"):
+        confirm_peak(full_run, 80.0, 50.0, backoff=1.0)
+
+
 def test_peak_search_bisects_to_the_bound():
     def p99_at(qps):  # p99 blows up towards 100 QPS; it crosses 50 ms at 80 QPS
         return 10 / (1 - qps / 100), 100
@@ -174,6 +192,7 @@ def test_peak_search_bisects_to_the_bound():
     assert 80 - 100 / 2**8 <= search.peak_qps <= 80
     assert find_peak(lambda qps: (1e9, 1), 50.0, 100.0, 3).peak_qps is None
     record = search.as_dict(final_p99_ms=55.0)
+    assert record["confirmations"] == []
     assert record["probes"][0] == {"qps": 50.0, "p99_ms": 20.0, "queries": 100, "passed": True}
     assert record["final_met_bound"] is False and search.as_dict(final_p99_ms=50.0)["final_met_bound"] is True
     assert default_bound_ms(np.array([0.010, 0.012, 0.020])) == pytest.approx(120.0)
