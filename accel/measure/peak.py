@@ -3,8 +3,8 @@ perf_analyzer's latency threshold), by bisection over short Server runs.
 
 Each probe is a short run, so its p99 rests on a few samples: the search finds the bound's
 neighbourhood, and the row then confirms the peak with full runs, backing off by `BACKOFF` while a
-full run misses the bound (on this CPU, 3 of 4 peaks found by probes alone missed it in their full
-run: near saturation a few hundred queries do not see the tail). p99 grows steeply near
+full run misses the bound (on the 2-core CPU, 4 of 6 peaks found by probes alone missed it in their
+full run: near saturation a few hundred queries do not see the tail). p99 grows steeply near
 saturation, so bisection between no load and the back-to-back capacity converges quickly.
 """
 
