@@ -12,6 +12,7 @@ from typing import Any
 
 from accel.errors import AccelError
 from accel.matrix import Combination
+from accel.measure.energy import ENERGY_FIELDS
 from accel.measure.intervals import PercentileInterval
 from accel.measure.stats import LATENCY_FIELDS, PERCENTILES, Stats
 
@@ -21,7 +22,7 @@ REQUIRED_FIELDS = (*IDENTITY_FIELDS, "config", "notes", "warmup_rounds", "latenc
 # rows measured through accel.measure.row (load before/after), rows with samples (percentile intervals),
 # Server rows (load curve), Offline rows (batch sweep).
 OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy", "system_load", "latency_ci_ms", "load_curve",
-                   "offline")
+                   "offline", "energy", "gpu_state")
 MEMORY_FIELDS = (
     "runner_rss_mb", "peak_rss_above_baseline_mb", "process_peak_rss_mb", "rss_scoped",
     "runner_device_mb", "peak_device_above_baseline_mb",
@@ -38,6 +39,8 @@ SECTION_FIELDS = {
     "load_curve": ("scenario", "policy", "offered_qps", "achieved_qps", "utilisation", "queries", "response_ms", "service_ms",
                    "queueing_ms", "predicted_p99_ms", "predicted_mean_ms"),
     "offline": ("best_batch", "batch_sweep_ips"),
+    "energy": ENERGY_FIELDS,  # all None but `unavailable` where the device has no readable meter
+    "gpu_state": ("before", "after"),  # CUDA rows: SM clock, temperature, power (accel.measure.energy)
     # knobs: every knob of the backend's tuning space at the value the row ran; tuned: the ones a
     # tuning file set away from their default ({} for an untuned row).
     "config": ("knobs", "tuned"),

@@ -1,4 +1,4 @@
-"""The one protocol every benchmark row follows: warm-up, timed rounds, memory, record.
+"""The one protocol every benchmark row follows: warm-up, timed rounds, memory, energy, record.
 
 The timed rounds are run by whatever the caller passes as `TimedRounds` (the suite passes
 pytest-benchmark's `benchmark.pedantic`, wrapped), so this module never imports pytest. What a
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from accel.matrix import Combination
+from accel.measure.energy import energy_section, gpu_state, meter_for
 from accel.measure.footprint import Footprint, RowMemory
 from accel.measure.intervals import interval_section
 from accel.measure.load import load_fields, read_load
@@ -77,14 +78,24 @@ def measure_row(
     if footprint is None:
         _, footprint = Footprint.measure(lambda: None, row.combo.device)
     load_before = read_load(row.combo.device)
+    meter, no_meter = meter_for(row.combo.device)
+    state_before = gpu_state() if row.combo.device == "cuda" else None
     with RowMemory(footprint) as memory:
         rounds = policy.warm_up(row.target)
-        samples_s = timed_rounds(row.target, rounds)
+        if meter is not None:
+            meter.start()
+        try:
+            samples_s = timed_rounds(row.target, rounds)
+        finally:
+            reading = meter.stop() if meter is not None else None
     if samples_s is None:
         return None
     system_load = load_fields(load_before, read_load(row.combo.device))
     result = outcome(samples_s, rounds)
-    extra = {**result.extra, "system_load": system_load}
+    images = result.timing.throughput_ips * sum(samples_s)  # items per second x the timed seconds
+    extra = {**result.extra, "system_load": system_load, "energy": energy_section(reading, no_meter, images)}
+    if state_before is not None:
+        extra["gpu_state"] = {"before": state_before, "after": gpu_state()}
     if result.timing.intervals:  # a row's p99 is judged against the plan's tolerance, loose ones flagged
         extra["latency_ci_ms"] = interval_section(result.timing.intervals, policy.p99_tolerance)
     return benchmark_record(row.combo, row.kind, row.weights, result.timing, memory.fields(), result.notes, policy.warmup, extra)
