@@ -3,7 +3,8 @@ its log into the same record contract as every other row.
 
 `parse_log` is a plain function over log text; it understands the summary lines of TensorRT 8.x
 (`percentile(99%) = X ms`), 8.6-11 (`percentile(90%)`, `(95%)`, `(99%)`), and the older
-`percentile: X ms at 99%` form. A log without a required field is an error naming that field.
+`percentile: X ms at 99%` form, and the sample count from `Timing trace has N queries over T s`.
+A log without a required field is an error naming that field.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _LINE = re.compile(r"\[I\]\s+(?P<name>Latency|Enqueue Time|H2D Latency|GPU Compu
 _THROUGHPUT = re.compile(r"\[I\]\s+Throughput:\s+(?P<value>[0-9.eE+-]+)\s+qps")
 _PAIR = re.compile(r"(?P<key>min|max|mean|median|percentile\((?P<pct>[0-9.]+)%\))\s*=\s*(?P<value>[0-9.eE+-]+)\s*ms")
 _OLD_PERCENTILE = re.compile(r"percentile:\s*(?P<value>[0-9.eE+-]+)\s*ms at (?P<pct>[0-9.]+)%")
+_QUERIES = re.compile(r"\[I\]\s+Timing trace has (?P<n>\d+) queries over")
 _VERSION = re.compile(r"TensorRT\.trtexec \[TensorRT v(?P<v>\d+)\]")
 
 
@@ -38,6 +40,7 @@ class TrtexecSummary:
     throughput_qps: float
     sections: dict[str, dict[str, float]]  # latency_ms, gpu_compute_ms, ... -> {min, max, mean, p50, p90, p99, ...}
     trt_version: str | None
+    queries: int | None = None  # inferences timed ("Timing trace has N queries"): the latency's sample count
 
 
 def _percentile_key(pct: str) -> str:
@@ -61,10 +64,13 @@ def _parse_section(body: str) -> dict[str, float]:
 
 def parse_log(text: str) -> TrtexecSummary:
     """Parse the `=== Performance summary ===` lines of a trtexec log."""
-    throughput = None
+    throughput: float | None = None
+    queries: int | None = None
     sections: dict[str, dict[str, float]] = {}
     for line in text.splitlines():
-        if (match := _THROUGHPUT.search(line)) is not None:
+        if (match := _QUERIES.search(line)) is not None:
+            queries = int(match.group("n"))
+        elif (match := _THROUGHPUT.search(line)) is not None:
             throughput = float(match.group("value"))
         elif (match := _LINE.search(line)) is not None:
             sections[SECTIONS[match.group("name")]] = _parse_section(match.group("body"))
@@ -77,7 +83,7 @@ def parse_log(text: str) -> TrtexecSummary:
         for stat in ("p50", "p99"):
             if stat not in sections[key]:
                 raise TrtexecLogError(f"trtexec log's '{name}' line has no {'median' if stat == 'p50' else 'percentile(99%)'}")
-    return TrtexecSummary(throughput, sections, trtexec_version(text))
+    return TrtexecSummary(throughput, sections, trtexec_version(text), queries)
 
 
 def trtexec_version(text: str) -> str | None:
@@ -125,8 +131,9 @@ def benchmark_command(engine: Path, input_name: str, shape: tuple[int, ...], war
 def record_fields(summary: TrtexecSummary, batch: int) -> dict[str, object]:
     """Map a parsed summary onto the record contract (latency per inference of one batch)."""
     latency = summary.sections["latency_ms"]
+    count = {"n": summary.queries} if summary.queries is not None else {}
     return {
-        "latency_ms": {key: latency[key] for key in ("p50", "p90", "p99", "p999", "min", "max", "mean") if key in latency},
+        "latency_ms": {key: latency[key] for key in ("p50", "p90", "p99", "p999", "min", "max", "mean") if key in latency} | count,
         "throughput_ips": summary.throughput_qps * batch,
         "breakdown_ms": {
             name: {key: values[key] for key in ("p50", "p99") if key in values}
