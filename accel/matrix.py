@@ -96,6 +96,11 @@ GPU_BATCHES = (1, 8, 32, 128, 256)
 DEFAULT_BATCHES = (1, 8)
 DEFAULT_INPUT_SIZES = (224,)
 DEFAULT_INPUT_SIZE = 224
+# Preprocessing paths of end-to-end photo rows (`--preprocess`), and the device each needs beyond
+# the PIL reference: a GPU path feeds CUDA runners only, so it is never generated for other rows.
+PREPROCESS_PATHS = ("pil", "torchvision-cuda", "dali")
+DEFAULT_PREPROCESS = "pil"
+PREPROCESS_DEVICE = {"torchvision-cuda": "cuda", "dali": "cuda"}
 
 
 def native_input_size(model: str) -> int:
@@ -117,6 +122,7 @@ class Combination:
     batch: int
     input_size: int = DEFAULT_INPUT_SIZE
     config: Config = ()
+    preprocess: str | None = None  # end-to-end photo rows: the path that decodes and preprocesses
 
     @property
     def spec(self) -> BackendSpec:
@@ -147,9 +153,11 @@ class Combination:
 
     @property
     def test_id(self) -> str:
-        """Readable id for `-k`, e.g. ``resnet18-onnxruntime-fp32-cpu-b1``."""
+        """Readable id for `-k`, e.g. ``resnet18-onnxruntime-fp32-cpu-b1``, ``...-b1-s160``, ``...-b1-torchvision-cuda``."""
         base = f"{self.model}-{self.backend}-{self.precision}-{self.device}-b{self.batch}"
-        return base if self.input_size == native_input_size(self.model) else f"{base}-s{self.input_size}"
+        if self.input_size != native_input_size(self.model):
+            base = f"{base}-s{self.input_size}"
+        return base if self.preprocess in (None, DEFAULT_PREPROCESS) else f"{base}-{self.preprocess}"
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,7 @@ class Selection:
     devices: tuple[str, ...] = ("cpu", "fpga")
     batches: tuple[int, ...] = DEFAULT_BATCHES
     input_sizes: tuple[int, ...] = DEFAULT_INPUT_SIZES
+    preprocess: tuple[str, ...] = (DEFAULT_PREPROCESS,)
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 
@@ -216,6 +225,17 @@ def combinations(selection: Selection) -> list[Combination]:
     return rows
 
 
+def with_preprocess(combos: Sequence[Combination], paths: Sequence[str]) -> list[Combination]:
+    """End-to-end rows: each photo-model row once per preprocessing path it can take (GPU paths on
+    their device only); digits rows, whose inputs are not photos, unchanged."""
+    rows = []
+    for combo in combos:
+        if combo.model not in IMAGENET_MODELS:
+            rows.append(combo)
+            continue
+        rows += [replace(combo, preprocess=path) for path in paths if PREPROCESS_DEVICE.get(path, combo.device) == combo.device]
+    return rows
+
 
 def parse_devices(text: str | None, cuda_present: bool) -> tuple[str, ...]:
     """`auto` (default): every device this machine has; otherwise an explicit list (may be skipped)."""
@@ -232,6 +252,7 @@ def parse_selection(
     batch: str | None = None,
     input_size: str | None = None,
     cuda_present: bool = False,
+    preprocess: str | None = None,
 ) -> Selection:
     """Turn the command-line strings into a validated Selection (UsageError lists valid values)."""
     devices = parse_devices(device, cuda_present)
@@ -242,4 +263,5 @@ def parse_selection(
         devices=devices,
         batches=parse_positive_ints("--batch", batch, DEFAULT_BATCHES),
         input_sizes=parse_positive_ints("--input-size", input_size, DEFAULT_INPUT_SIZES),
+        preprocess=parse_names("--preprocess", preprocess, PREPROCESS_PATHS, (DEFAULT_PREPROCESS,)),
     )

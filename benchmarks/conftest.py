@@ -10,7 +10,7 @@ import pytest
 
 from accel.artifacts.store import ArtifactStore
 from accel.artifacts.cache import ArtifactCache
-from accel.matrix import BACKENDS, Combination, combinations
+from accel.matrix import BACKENDS, Combination, combinations, with_preprocess
 from accel.measure.evaluate import evaluate
 from accel.quality.gates import Quality, enforce
 from accel.backends.registry import Runner, create_runner, runner_key, skip_reason
@@ -25,7 +25,8 @@ from benchmarks.plugin import (
 @pytest.hookimpl(tryfirst=True)  # before a module's own axes, so ids read combo-then-load
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize `combo` over the selected matrix; a module may narrow it with COMBO_BACKENDS
-    (backends that time themselves have a module of their own)."""
+    (backends that time themselves have a module of their own). Tests that ask for `preprocessing`
+    get each photo row once per --preprocess path."""
     if "combo" not in metafunc.fixturenames:
         return
     wanted = getattr(metafunc.module, "COMBO_BACKENDS", None)
@@ -35,8 +36,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("combo", [pytest.param(None, id="none", marks=[pytest.mark.skip(reason=reason)])])
         return
     options = metafunc.config.stash[RUNNER_OPTIONS]
+    selection = metafunc.config.stash[SELECTION]
+    combos = list(map(metafunc.config.stash[TUNED], combinations(selection)))
+    if "preprocessing" in metafunc.fixturenames:  # rows that preprocess photos take the --preprocess axis
+        combos = with_preprocess(combos, selection.preprocess)
     params = []
-    for combo in map(metafunc.config.stash[TUNED], combinations(metafunc.config.stash[SELECTION])):
+    for combo in combos:
         runs_here = combo.backend in wanted if wanted else combo.spec.timed_by_runner
         if not runs_here:
             continue

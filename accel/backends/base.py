@@ -2,7 +2,8 @@
 
 A runner is created once (session, engine, module on device), `prepare`d for a batch shape
 (compile, CUDA-graph capture, I/O binding: never inside a timed region), driven by the scenario
-through steps that can be timed separately, and `close`d when its rows are done: `upload` (host batch -> backend input: H2D on a GPU),
+through steps that can be timed separately, and `close`d when its rows are done: `upload` (host batch -> backend input: H2D on a GPU;
+`adopt` instead for a batch a GPU preprocessing path left on the device),
 `infer` (the inference itself; returns once results are ready), `download` (backend output ->
 host numpy logits: D2H). `infer` is `enqueue` then `synchronize`, so device-side timers (CUDA
 events) can bracket the enqueued work. The scenario never knows which backend it drives.
@@ -43,6 +44,16 @@ class Runner(ABC):
     @abstractmethod
     def upload(self, batch: np.ndarray) -> Any:
         """Host float32 NCHW batch -> whatever `infer` consumes (kept outside the inference timing)."""
+
+    @property
+    def takes_device_batch(self) -> bool:
+        """True when `adopt` takes a batch already on this runner's device (GPU preprocessing)."""
+        return False
+
+    def adopt(self, batch: Any) -> Any:
+        """A preprocessed float32 NCHW batch already on this runner's device (a torch tensor) -> what
+        `infer` consumes, with no trip through the host; kept outside the inference timing, like `upload`."""
+        raise NotImplementedError(f"{type(self).__name__} takes host batches only (takes_device_batch is False)")
 
     @abstractmethod
     def enqueue(self, inputs: Any) -> Any:

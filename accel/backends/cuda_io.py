@@ -39,6 +39,14 @@ class CudaTransfers:
         self.stream.synchronize()
         return device_tensor
 
+    def copy_on_device(self, batch: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Copy a batch already on the device into `out` (a bound or captured input; cast to its
+        dtype and layout) on this stream, and wait for it."""
+        with torch.cuda.stream(self.stream):
+            out.copy_(batch, non_blocking=True)
+        self.stream.synchronize()
+        return out
+
     def to_host(self, tensor: torch.Tensor) -> np.ndarray:
         """Copy device logits to host float32 and wait for it."""
         with torch.cuda.stream(self.stream):

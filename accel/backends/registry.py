@@ -41,7 +41,12 @@ def skip_reason(combo: Combination, options: RunnerOptions = RunnerOptions()) ->
     """The exact reason `combo` cannot run here, or None when it can."""
     if combo.device == "cuda" and not cuda_available():
         return "no CUDA device: torch.cuda.is_available() is False on this machine"
-    return plugin(combo).missing(combo, options)
+    reason = plugin(combo).missing(combo, options)
+    if reason is None and combo.preprocess is not None:
+        from accel.inputs.gpu_preprocess import missing as preprocess_missing
+
+        reason = preprocess_missing(combo.preprocess)
+    return reason
 
 
 def create_runner(combo: Combination, artifacts: ArtifactStore, options: RunnerOptions = RunnerOptions()) -> Runner:

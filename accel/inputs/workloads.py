@@ -20,6 +20,7 @@ from accel.errors import UsageError
 from accel.inputs import digits_data
 from accel.inputs.augment import augmented_views
 from accel.inputs.images import EncodedImage, decode, image_paths, load_images
+from accel.inputs.jpeg import as_jpeg
 from accel.inputs.preprocess import preprocess_batch
 
 EVAL_VIEWS = 64
@@ -71,6 +72,11 @@ class Workload(ABC):
     @abstractmethod
     def raw_items(self) -> Sequence[object]:
         """Undecoded items for end-to-end rows."""
+
+    def end_to_end_items(self, jpeg: bool) -> Sequence[object]:
+        """What end-to-end rows decode: the raw items, or for photos in a run with a GPU
+        preprocessing path (`jpeg`), their JPEG re-encodes (`accel.inputs.jpeg`)."""
+        return self.raw_items
 
     @abstractmethod
     def preprocess(self, items: Sequence[object]) -> np.ndarray:
@@ -127,6 +133,13 @@ class PhotoWorkload(Workload):
 
     def preprocess(self, items: Sequence[object]) -> np.ndarray:
         return preprocess_batch([decode(item) for item in items], self.input_size)
+
+    def end_to_end_items(self, jpeg: bool) -> Sequence[EncodedImage]:
+        return self._jpeg_images if jpeg else self.images
+
+    @cached_property
+    def _jpeg_images(self) -> list[EncodedImage]:
+        return as_jpeg(self.images)
 
     @cached_property
     def _split(self) -> tuple[list, list]:

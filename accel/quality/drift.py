@@ -71,9 +71,12 @@ class DriftThreshold:
     source: str = ""
 
 
-def gate(drift: Drift, threshold: DriftThreshold, row: str, worst_input: str, require_change: bool = True) -> None:
+def gate(
+    drift: Drift, threshold: DriftThreshold, row: str, worst_input: str, require_change: bool = True, against: str = "FP32"
+) -> None:
     """Raise DriftGateError naming the measured value, the threshold and the worst input; with
-    `require_change`, also when the output is identical to FP32 (a lower precision that did not run)."""
+    `require_change`, also when the output is identical to FP32 (a lower precision that did not run).
+    `against` names the reference in the message (the PIL preprocessing, for a GPU preprocessing path)."""
     failures = []
     for name in AGREEMENT_FIELDS:
         bound = getattr(threshold, name)
@@ -83,7 +86,7 @@ def gate(drift: Drift, threshold: DriftThreshold, row: str, worst_input: str, re
         failures.append(f"max_abs={drift.max_abs:.5g} > {threshold.max_abs}")
     if failures:
         raise DriftGateError(
-            f"{row}: drift against FP32 outside threshold: {'; '.join(failures)} "
+            f"{row}: drift against {against} outside threshold: {'; '.join(failures)} "
             f"(worst input: {worst_input}, cosine {drift.cosine_min:.5f}; threshold source: {threshold.source})"
         )
     if require_change and drift.max_abs == 0.0:

@@ -57,6 +57,17 @@ class TorchEagerRunner(Runner):
             return self._layout(torch.from_numpy(np.ascontiguousarray(batch)).to(self.dtype))
         return self._layout(self.transfers.to_device(batch, self.dtype))
 
+    @property
+    def takes_device_batch(self) -> bool:
+        return self.transfers is not None
+
+    def adopt(self, batch: torch.Tensor) -> torch.Tensor:
+        """Cast and lay out on the runner's stream, waited for (what `upload` does after its copy)."""
+        with torch.cuda.stream(self.transfers.stream):
+            inputs = self._layout(batch.to(self.dtype))
+        self.transfers.stream.synchronize()
+        return inputs
+
     def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.transfers is None:
             with torch.inference_mode():
@@ -131,6 +142,10 @@ class TorchCudaGraphRunner(TorchEagerRunner):
         self.static_input.copy_(super().upload(batch))
         self.transfers.stream.synchronize()
         return self.static_input
+
+    def adopt(self, batch: torch.Tensor) -> torch.Tensor:
+        self._check_shape(batch)
+        return self.transfers.copy_on_device(batch, self.static_input)
 
     def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
         with torch.cuda.stream(self.transfers.stream):
