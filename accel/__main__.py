@@ -9,15 +9,36 @@ from accel.errors import AccelError, UsageError
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from accel.measure.report import records_from_json, render, skipped_from_json
+    from pathlib import Path
 
+    from accel.measure.report import load_json, records_from_json, render, skipped_from_json
+
+    if args.html:
+        from accel.measure.html.page import check_destination, require_plotly
+
+        check_destination(Path(args.html), "--html")
+        require_plotly()
     records = [record for path in args.json for record in records_from_json(path)]
     skipped = [row for path in args.json for row in skipped_from_json(path)]
     if not records and not skipped:
         print(f"{', '.join(args.json)}: no benchmark records with accel's extra_info", file=sys.stderr)
         return 1
     sys.stdout.write(render(records, skipped))
+    if args.html:
+        from accel.measure.html.page import write_html_report
+
+        write_html_report([(path, load_json(path)) for path in args.json], Path(args.html))
+        print(f"HTML report written to {args.html}", file=sys.stderr)
     return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from accel.measure.compare import DEFAULT_FAIL, compare_runs, load_run, parse_fail_spec, render
+
+    thresholds = parse_fail_spec(args.fail if args.fail is not None else DEFAULT_FAIL)
+    comparison = compare_runs(load_run(args.baseline), load_run(args.candidate), thresholds)
+    sys.stdout.write(render(comparison))
+    return 1 if comparison.regressions else 0
 
 
 def cmd_load_curve(args: argparse.Namespace) -> int:
@@ -83,11 +104,46 @@ def cmd_profile_ort(args: argparse.Namespace) -> int:
 def cmd_profile_torch(args: argparse.Namespace) -> int:
     from accel.artifacts.store import ArtifactStore
     from accel.artifacts.cache import ArtifactCache
-    from accel.tools.profile_torch import kernel_table
+    from accel.tools.profile_torch import PROFILED, operator_table, profiled_combination, resolve_device
 
-    store = ArtifactStore(ArtifactCache())
-    print(f"{args.model} torch {args.precision} b{args.batch} {'cuda-graph' if args.cuda_graph else 'eager'}: 20 inferences")
-    print(kernel_table(store, args.model, args.precision, args.batch, args.cuda_graph))
+    combo = profiled_combination(args.model, args.precision, args.batch, resolve_device(args.device), args.cuda_graph)
+    print(f"{combo.test_id} ({'cuda-graph' if args.cuda_graph else 'eager'}): {PROFILED} inferences")
+    print(operator_table(ArtifactStore(ArtifactCache()), combo))
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    import shlex
+    from pathlib import Path
+
+    from accel.measure.metrics import render_metrics
+
+    command = shlex.join(["python", "-m", "accel", "metrics", *args.json, *(["--out", args.out] if args.out else [])])
+    text = render_metrics(args.json, command)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_trtexec_log(args: argparse.Namespace) -> int:
+    import json
+    import shlex
+    from pathlib import Path
+
+    from accel.tools.trtexec_summary import summarize_log
+
+    summary = summarize_log(args.log, args.model, args.precision, args.batch)
+    command = shlex.join(["python", "-m", "accel", "trtexec-log", args.log, "--out", args.out, "--model", args.model,
+                          "--precision", args.precision, "--batch", str(args.batch)])  # fmt: skip
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"command": command, **summary}, indent=2) + "\n")
+    latency = summary["latency_ms"]
+    print(f"{args.model} trtexec {args.precision} b{args.batch}: p50 {latency['p50']} ms, p99 {latency['p99']} ms, "
+          f"{summary['throughput_ips']:.1f} img/s (TensorRT {summary['trt_version'] or 'version not in the log'}) -> {out}")  # fmt: skip
     return 0
 
 
@@ -243,7 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="markdown results table from a pytest-benchmark JSON file")
     report.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json (the skipped rows follow the table)")
+    report.add_argument("--html", metavar="PATH", default=None, help="also write a self-contained HTML report with interactive figures here (needs plotly)")
     report.set_defaults(func=cmd_report)
+    compare = sub.add_parser("compare", help="regression gate: each row's percentiles, candidate vs baseline, with bootstrap intervals (exit 1 on a regression)")
+    compare.add_argument("baseline", help="pytest-benchmark JSON (.json or .json.gz) with raw samples")
+    compare.add_argument("candidate", help="the run to check, same format, same machine")
+    compare.add_argument("--fail", default=None, help="STATISTIC:PERCENT%% items, comma separated (default p99:10%%,p50:5%%); a row fails when the slowdown exceeds the threshold and its 95%% interval lies above 1")
+    compare.set_defaults(func=cmd_compare)
     curve = sub.add_parser("load-curve", help="Server rows' load curve: measured p50/p99 and each queueing model's p99")
     curve.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json --scenarios server")
     curve.set_defaults(func=cmd_load_curve)
@@ -266,12 +328,24 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--batch", type=int, default=1)
     prof.add_argument("--runs", type=int, default=50)
     prof.set_defaults(func=cmd_profile_ort)
-    tprof = sub.add_parser("profile-torch", help="top CUDA kernels of a torch inference (torch.profiler)")
+    tprof = sub.add_parser("profile-torch", help="top operators (CPU) or CUDA kernels of a torch inference (torch.profiler)")
     tprof.add_argument("--model", default="resnet18")
-    tprof.add_argument("--precision", default="fp16", choices=("fp32", "fp16", "bf16"))
+    tprof.add_argument("--device", default=None, help="cpu or cuda (default: cuda when torch sees a GPU, else cpu)")
+    tprof.add_argument("--precision", default=None, help="fp32, fp16 (CUDA), bf16 (default: fp16 on CUDA, fp32 on the CPU)")
     tprof.add_argument("--batch", type=int, default=1)
-    tprof.add_argument("--cuda-graph", action="store_true")
+    tprof.add_argument("--cuda-graph", action="store_true", help="profile the CUDA-graph replay (CUDA only)")
     tprof.set_defaults(func=cmd_profile_torch)
+    metrics = sub.add_parser("metrics", help="docs/metrics.md: the seed's metrics table from saved pytest-benchmark JSON files")
+    metrics.add_argument("json", nargs="+", help="pytest-benchmark JSON files (.json or .json.gz), one section each")
+    metrics.add_argument("--out", default=None, help="write the markdown here (default: print it)")
+    metrics.set_defaults(func=cmd_metrics)
+    trtlog = sub.add_parser("trtexec-log", help="a saved trtexec log as JSON: p50/p99/mean, throughput, H2D/compute/D2H, TensorRT version")
+    trtlog.add_argument("log", help="the text trtexec printed (e.g. trtexec --loadEngine=... > run.log)")
+    trtlog.add_argument("--out", required=True, help="JSON file to write")
+    trtlog.add_argument("--model", required=True, help="the model the log timed (the log does not say)")
+    trtlog.add_argument("--precision", required=True, help="fp32, fp16, bf16 or int8: the engine's precision")
+    trtlog.add_argument("--batch", type=int, required=True, help="batch of one inference (throughput = batch x qps)")
+    trtlog.set_defaults(func=cmd_trtexec_log)
     tune = sub.add_parser("tune", help="measure each row's tuning variants; the main job runs the winners (--tuning)")
     for name, meaning in (("--models", "comma list (default: all)"), ("--backends", "comma list (default: as the main job)"),
                           ("--precisions", "comma list"), ("--device", "cpu, cuda (default: auto)"), ("--batch", "comma list (default 1,8)"),

@@ -5,7 +5,7 @@ that lists the valid values. Collection puts the rows of one runner next to each
 them, so the runner pool closes each runner after its last row. Rows that are generated but skipped
 are collected with their reasons: pytest-benchmark stores no skipped test, so the JSON's `accel`
 section lists them. The results table and the skipped rows are printed at the end and written
-beside the JSON.
+beside the JSON, with the HTML report (`--no-html-report` leaves it out).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from accel.inputs.images import ON_BAD_IMAGE, validate_on_bad_image
 from accel.inputs.validation import DEFAULT_VAL_LIMIT, image_folder, ineffective_validation_options
 from accel.inputs.workloads import LabelledFiles, check_image_set
 from accel.matrix import Combination
+from accel.measure.compare import Threshold, compare_runs, parse_fail_spec, run_from_json
+from accel.measure.compare import render as render_comparison
 from accel.measure.output_files import OutputPaths, complete_benchmarks, plan_outputs, table_file_text, write_atomically
 from accel.measure.pool import RunnerPool, grouped
 from accel.measure.record import skipped_row
@@ -53,6 +55,8 @@ INTERRUPTED = pytest.StashKey[bool]()
 TUNED = pytest.StashKey[Tuned]()
 SCENARIOS_SELECTED = pytest.StashKey[tuple]()
 SERVER_OPTIONS = pytest.StashKey[ServerOptions]()
+COMPARE_FAIL = pytest.StashKey[tuple[Threshold, ...]]()
+GATE_REPORTS = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,6 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--device", help="auto (default: cpu, cuda when present, fpga), or a comma list of cpu, cuda, fpga")
     group.addoption("--batch", help="comma list of batch sizes (default: 1,8)")
     group.addoption("--input-size", help="comma list of square input sizes (default: 224)")
+    group.addoption("--preprocess", help=f"end-to-end photo rows: comma list or 'all' of {', '.join(matrix.PREPROCESS_PATHS)} (default: pil; GPU paths on cuda rows)")
     group.addoption("--weights", default="random", help="random (seeded + BatchNorm recalibrated, default) or pretrained")
     group.addoption("--images", default=None, help="folder of jpg/png/webp (recursive); default: scikit-image sample photos")
     group.addoption("--on-bad-image", default="fail", help=f"what to do with an undecodable image: {', '.join(ON_BAD_IMAGE)}")
@@ -93,6 +98,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--trt-workspace-mb", type=int, default=DEFAULT_WORKSPACE_MB, help=f"TensorRT workspace (default {DEFAULT_WORKSPACE_MB} MB)")
     group.addoption("--tuning", default="auto", help="tuned configs from `python -m accel tune`: auto (default: $ACCEL_CACHE_DIR/tuning.json when it exists), a file, or off")
     group.addoption("--trt-opt-level", type=int, default=DEFAULT_OPT_LEVEL, help=f"TensorRT builder optimization level 0-5 (default {DEFAULT_OPT_LEVEL})")
+    group.addoption("--no-html-report", action="store_true", help="do not write the HTML report (report.html) beside --benchmark-json")
+    group.addoption("--accel-compare-fail", default=None, help="with --benchmark-compare: fail the session when a row's percentile regresses beyond noise, e.g. p99:10%%,p50:5%% (the rule of `python -m accel compare`)")
 
 
 def _parse_options(config: pytest.Config) -> None:
@@ -107,6 +114,7 @@ def _parse_options(config: pytest.Config) -> None:
         device=option("--device"),
         batch=option("--batch"),
         input_size=option("--input-size"),
+        preprocess=option("--preprocess"),
         cuda_present=cuda_available() if device_auto else False,
     )
     models.validate_policy(option("--weights"))
@@ -166,6 +174,10 @@ def _parse_options(config: pytest.Config) -> None:
         plan=ServerPlan(time_cap_s=option("--server-time"), p99_tolerance=option("--p99-tolerance")),
         peak_bound_ms=option("--peak-p99-ms"),
     )
+    gate = option("--accel-compare-fail")
+    config.stash[COMPARE_FAIL] = parse_fail_spec(gate, "--accel-compare-fail") if gate is not None else ()
+    if gate is not None and not option("benchmark_compare"):
+        raise UsageError("`--accel-compare-fail` needs `--benchmark-compare[=NUM]`: the saved run (with --benchmark-save-data) to compare against")
 
 
 def _say(config: pytest.Config, message: str) -> None:
@@ -181,7 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         _parse_options(config)
         json_path = _json_path(config)
-        config.stash[OUTPUTS] = plan_outputs(json_path) if json_path is not None else None
+        config.stash[OUTPUTS] = plan_outputs(json_path, html=not config.getoption("--no-html-report")) if json_path is not None else None
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[INTERRUPTED] = False
@@ -240,7 +252,38 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     benchmark_session = getattr(config, "_benchmarksession", None)
     if benchmark_session is not None and config.stash[OUTPUTS] is not None:
         benchmark_session.save_json = lambda output_json: _save_results(config, output_json)
+    if benchmark_session is not None and config.stash[COMPARE_FAIL]:
+        _regression_gate(session, benchmark_session)
     return (yield)
+
+
+def _regression_gate(session: pytest.Session, benchmark_session) -> None:
+    """--accel-compare-fail: this run against each baseline --benchmark-compare names, printed by the terminal summary;
+    a regression fails the session, a baseline that cannot be compared is a usage error."""
+    config = session.config
+    # pytest-benchmark's own resolution of --benchmark-compare (BenchmarkSession.handle_loading); its storage caches the files.
+    compare = benchmark_session.compare
+    baselines = list(benchmark_session.storage.load())[-1:] if compare is True else list(benchmark_session.storage.load(compare))
+    current = {
+        "machine_info": benchmark_session.get_machine_info(),
+        "commit_info": config.hook.pytest_benchmark_generate_commit_info(config=config),
+        "benchmarks": [bench.as_dict(include_data=True) for bench in benchmark_session.benchmarks if bench],
+    }
+    reports, status = [], pytest.ExitCode.OK
+    try:
+        if not baselines:
+            raise UsageError(f"`--accel-compare-fail`: no saved run in {benchmark_session.storage} matches --benchmark-compare={compare}")
+        candidate = run_from_json(current, "this run")
+        for path, data in baselines:
+            comparison = compare_runs(run_from_json(data, str(path)), candidate, config.stash[COMPARE_FAIL])
+            reports.append(render_comparison(comparison))
+            status = pytest.ExitCode.TESTS_FAILED if comparison.regressions else status
+    except UsageError as exc:
+        reports.append(f"error: {exc}\n")
+        status = pytest.ExitCode.USAGE_ERROR
+    config.stash[GATE_REPORTS] = reports
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = status
 
 
 def _outputs(config: pytest.Config) -> OutputPaths:
@@ -249,11 +292,28 @@ def _outputs(config: pytest.Config) -> OutputPaths:
 
 
 def _save_results(config: pytest.Config, output_json: dict) -> None:
+    import json
+
     from pytest_benchmark.utils import safe_dumps
 
-    path = _outputs(config).json
-    write_atomically(path, safe_dumps(output_json, ensure_ascii=True, indent=4).encode())
-    _say(config, f"benchmark data written to {path}" + (" (interrupted run: finished rows only)" if config.stash[INTERRUPTED] else ""))
+    outputs = _outputs(config)
+    text = safe_dumps(output_json, ensure_ascii=True, indent=4)
+    write_atomically(outputs.json, text.encode())
+    _say(config, f"benchmark data written to {outputs.json}" + (" (interrupted run: finished rows only)" if config.stash[INTERRUPTED] else ""))
+    if not config.getoption("--no-html-report"):
+        _save_html_report(config, outputs, json.loads(text))  # from the JSON as written: the same page `accel report --html` gives
+
+
+def _save_html_report(config: pytest.Config, outputs: OutputPaths, results: dict) -> None:
+    """The HTML report beside the JSON; without plotly the run says why and goes on."""
+    from accel.measure.html.page import ReportUnavailable, write_html_report
+
+    try:
+        write_html_report([(outputs.json.name, results)], outputs.html)
+    except ReportUnavailable as exc:
+        _say(config, f"no HTML report: {exc}")
+        return
+    _say(config, f"HTML report written to {outputs.html}")
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -284,6 +344,9 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for report in config.stash.get(GATE_REPORTS, []):
+        terminalreporter.write_sep("=", f"regression gate (--accel-compare-fail {config.getoption('--accel-compare-fail')})")
+        terminalreporter.write(report)
     records = config.stash.get(RECORDS, [])
     skipped = config.stash.get(SKIPPED, [])
     if not records and not skipped:

@@ -23,8 +23,28 @@ def test_table_has_seed_columns_and_rows():
     lines = table.strip().splitlines()
     assert lines[0] == "| " + " | ".join(HEADER) + " |"
     assert len(lines) == 4
-    assert "| resnet18 | onnxruntime | fp32 | cpu | 1 | 12.3 | 20.0 | 80.0 | - | inference; provider=CPUExecutionProvider |" in lines[2]
+    assert "| resnet18 | onnxruntime | fp32 | cpu | 1 | - | 12.3 | 20.0 | 80.0 | - | inference; provider=CPUExecutionProvider |" in lines[2]
     assert "end-to-end p50 ms: pre 3.00 / infer 9.00" in lines[3]
+
+
+def test_input_size_sweep_rows_differ_and_sort_by_size():
+    """An `--input-size 224,160` sweep: two rows alike but for the input size must not read alike."""
+    lines = markdown_table([record(input_size=224), record(input_size=160)]).strip().splitlines()[2:]
+    assert lines[0] != lines[1]
+    assert lines[0].startswith("| resnet18 | onnxruntime | fp32 | cpu | 1 | 160 | ")
+    assert lines[1].startswith("| resnet18 | onnxruntime | fp32 | cpu | 1 | 224 | ")
+    header = [cell.strip() for cell in markdown_table([]).splitlines()[0].strip("|").split("|")]
+    assert header.index("Input") == header.index("Batch") + 1
+
+
+def test_notes_name_a_gpu_preprocess_path_and_the_energy_per_image():
+    stages = {"preprocess": {"p50": 0.5, "p99": 0.7}, "inference": {"p50": 0.3, "p99": 0.4}}
+    pil, gpu = (record(kind="end_to_end", breakdown_ms=stages, preprocess=path) for path in ("pil", "torchvision-cuda"))
+    pil_line, gpu_line = markdown_table([pil]).splitlines()[2], markdown_table([gpu]).splitlines()[2]
+    assert "end-to-end p50 ms: pre" in pil_line and "end-to-end p50 ms (torchvision-cuda preprocessing): pre 0.50 " in gpu_line
+    energy = {"joules_per_image": 0.0123, "avg_power_w": 250.0}
+    assert "12.3 mJ/image at 250 W" in markdown_table([record(energy=energy)])
+    assert "mJ/image" not in markdown_table([record(energy={"joules_per_image": None, "unavailable": "no RAPL"})])
 
 
 def test_records_from_json_and_errors(tmp_path):

@@ -76,7 +76,7 @@ def test_every_row_carries_the_contract(smoke_run):
 @pytest.mark.slow
 def test_table_printed_and_written(smoke_run):
     workdir, result = smoke_run
-    assert "| Model | Backend | Precision | Device | Batch | p50 (ms) | p99 (ms) | Throughput (img/s) | Config | Notes |" in result.stdout
+    assert "| Model | Backend | Precision | Device | Batch | Input | p50 (ms) | p99 (ms) | Throughput (img/s) | Config | Notes |" in result.stdout
     table = (workdir / "out.md").read_text()
     assert table.count("| mobilenet_v3_small |") == ROWS_PER_MODEL and table.count("| digits_mlp |") == ROWS_PER_MODEL
     report = subprocess.run([sys.executable, "-m", "accel", "report", str(workdir / "out.json")], capture_output=True, text=True)

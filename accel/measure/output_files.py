@@ -23,10 +23,16 @@ REFUSED_SUFFIXES = (".md", ".html")
 
 @dataclass(frozen=True)
 class OutputPaths:
-    """Where one session's results go: the JSON and the markdown table beside it."""
+    """Where one session's results go: the JSON, and the markdown table and HTML report beside it."""
 
     json: Path
     table: Path
+
+    @property
+    def html(self) -> Path:
+        """`report.html` beside the JSON (`report.interrupted.html` for an interrupted run's): the
+        name the README promises. Two runs into one folder share it; the later run's replaces it."""
+        return self.json.with_name(f"report{INTERRUPTED if self.json.stem.endswith(INTERRUPTED) else ''}.html")
 
     @classmethod
     def beside(cls, json_path: Path) -> OutputPaths:
@@ -37,8 +43,9 @@ class OutputPaths:
         return OutputPaths.beside(self.json.with_name(f"{self.json.stem}{INTERRUPTED}.json"))
 
 
-def plan_outputs(json_path: str | os.PathLike) -> OutputPaths:
-    """Check `--benchmark-json` before the run: a writable file path whose table would clobber nothing."""
+def plan_outputs(json_path: str | os.PathLike, html: bool = True) -> OutputPaths:
+    """Check `--benchmark-json` before the run: a writable file path whose table (and HTML report,
+    unless `html` is off) would clobber nothing."""
     path = Path(json_path)
     option = f"--benchmark-json {path}"
     if path.suffix.lower() in REFUSED_SUFFIXES:
@@ -53,10 +60,12 @@ def plan_outputs(json_path: str | os.PathLike) -> OutputPaths:
     except OSError as exc:
         raise UsageError(f"{option}: cannot write in {folder}: {exc.strerror or exc}") from None
     outputs = OutputPaths.beside(path)
-    for table in (outputs.table, outputs.interrupted().table):
-        refuse_foreign(table, option)
+    written = (outputs.table, outputs.interrupted().table) + ((outputs.html, outputs.interrupted().html) if html else ())
+    for target in written:
+        refuse_foreign(target, option)
     remove_dead_owners(folder.glob(f".{path.name}.*"))
     remove_dead_owners(folder.glob(f".{outputs.table.name}.*"))
+    remove_dead_owners(folder.glob(f".{outputs.html.name}.*"))
     return outputs
 
 
@@ -73,8 +82,8 @@ def refuse_foreign(path: Path, option: str) -> None:
     """A UsageError when `path` exists and the suite did not write it."""
     if path.exists() and not written_by_suite(path):
         raise UsageError(
-            f"{option}: {path} exists and was not written by accel-bench, and the results table would "
-            "replace it; move it away or choose another --benchmark-json name"
+            f"{option}: {path} exists and was not written by accel-bench, and the results written beside "
+            "the JSON would replace it; move it away or choose another --benchmark-json name"
         )
 
 

@@ -16,13 +16,14 @@ from accel.measure.energy import ENERGY_FIELDS
 from accel.measure.intervals import PercentileInterval
 from accel.measure.stats import LATENCY_FIELDS, PERCENTILES, Stats
 
-IDENTITY_FIELDS = ("model", "backend", "precision", "device", "batch", "input_size", "kind", "weights")
+# preprocess: the path of an end-to-end photo row (`pil`, `torchvision-cuda`, `dali`); None on rows that time no photo preprocessing.
+IDENTITY_FIELDS = ("model", "backend", "precision", "device", "batch", "input_size", "preprocess", "kind", "weights")
 REQUIRED_FIELDS = (*IDENTITY_FIELDS, "config", "notes", "warmup_rounds", "latency_ms", "throughput_ips", "memory")
 # Where they apply: end-to-end and trtexec rows, GPU rows, trtexec rows, lower precisions, real labels,
 # rows measured through accel.measure.row (load before/after), rows with samples (percentile intervals),
-# Server rows (load curve), Offline rows (batch sweep).
+# Server rows (load curve), Offline rows (batch sweep), rows of a GPU preprocessing path (its check against PIL).
 OPTIONAL_FIELDS = ("breakdown_ms", "device_latency_ms", "enqueue_ms", "drift", "accuracy", "system_load", "latency_ci_ms", "load_curve",
-                   "offline", "energy", "gpu_state")
+                   "offline", "energy", "gpu_state", "preprocess_check")
 MEMORY_FIELDS = (
     "runner_rss_mb", "peak_rss_above_baseline_mb", "process_peak_rss_mb", "rss_scoped",
     "runner_device_mb", "peak_device_above_baseline_mb",
@@ -44,8 +45,11 @@ SECTION_FIELDS = {
     # knobs: every knob of the backend's tuning space at the value the row ran; tuned: the ones a
     # tuning file set away from their default ({} for an untuned row).
     "config": ("knobs", "tuned"),
+    # pixels in 8-bit levels against PIL on the same JPEG bytes; drift: the row's runner on both batches,
+    # drift_bound: the yardstick's (accel.quality.preprocessing)
+    "preprocess_check": ("reference", "images", "pixel_max_abs", "pixel_mean_abs", "pixel_tolerance", "drift", "drift_bound"),
 }
-SKIPPED_FIELDS = ("id", "test", "model", "backend", "precision", "device", "batch", "input_size", "reason")
+SKIPPED_FIELDS = ("id", "test", "model", "backend", "precision", "device", "batch", "input_size", "preprocess", "reason")
 
 
 class RecordContractError(AccelError):
@@ -116,6 +120,7 @@ def benchmark_record(
         "device": combo.device,
         "batch": combo.batch,
         "input_size": combo.input_size,
+        "preprocess": combo.preprocess,
         "kind": kind,
         "weights": weights,
         "config": {"knobs": combo.knobs, "tuned": dict(combo.config)},
@@ -133,4 +138,5 @@ def benchmark_record(
 def skipped_row(combo: Combination, test: str, reason: str) -> dict[str, object]:
     """A generated row that did not run, and why."""
     return {"id": combo.test_id, "test": test, "model": combo.model, "backend": combo.backend, "precision": combo.precision,
-            "device": combo.device, "batch": combo.batch, "input_size": combo.input_size, "reason": reason}  # fmt: skip
+            "device": combo.device, "batch": combo.batch, "input_size": combo.input_size, "preprocess": combo.preprocess,
+            "reason": reason}  # fmt: skip

@@ -84,7 +84,8 @@ def notes(record: Mapping) -> str:
     breakdown = record.get("breakdown_ms")
     if breakdown:
         stages = " / ".join(f"{STAGE_LABELS.get(stage, stage)} {format_number(values['p50'])}" for stage, values in breakdown.items())
-        parts.append(f"end-to-end p50 ms: {stages}")
+        path = record.get("preprocess")
+        parts.append(f"end-to-end p50 ms{f' ({path} preprocessing)' if path not in (None, 'pil') else ''}: {stages}")
     else:
         parts.append(record.get("kind", "inference"))
     if record.get("load_curve"):
@@ -102,6 +103,9 @@ def notes(record: Mapping) -> str:
     accuracy = record.get("accuracy")
     if accuracy:
         parts.append(f"top1 {accuracy['top1']:.3f} (n={accuracy['n']})")
+    energy = record.get("energy") or {}
+    if energy.get("joules_per_image") is not None:
+        parts.append(f"{format_number(energy['joules_per_image'] * 1e3)} mJ/image at {format_number(energy['avg_power_w'])} W")
     return "; ".join(parts)
 
 
