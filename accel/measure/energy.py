@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 RAPL_ROOT = Path("/sys/class/powercap")
-POWER_SAMPLE_S = 0.005
+POWER_SAMPLE_S = 0.02  # NVML refreshes power about every 20-100 ms; a faster thread only takes the GIL from the timed rounds
 JOULES_PER_KWH = 3.6e6
 
 

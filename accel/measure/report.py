@@ -20,17 +20,18 @@ NOTE_KEYS = (
 
 
 def load_json(path: str | Path) -> dict:
-    """A pytest-benchmark JSON file (or .json.gz) as a dict; a clear error otherwise."""
+    """A pytest-benchmark JSON file (or .json.gz) as a dict; a clear error naming the file otherwise
+    (every command that reads results uses it: report, compare, metrics, queue-sim)."""
     path = Path(path)
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         data = json.loads(raw)
     except FileNotFoundError:
-        raise UsageError(f"report: no such file {str(path)!r}") from None
+        raise UsageError(f"no such file {str(path)!r}") from None
     except (json.JSONDecodeError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
-        raise UsageError(f"report: {str(path)!r} is not JSON ({exc})") from None
+        raise UsageError(f"{str(path)!r} is not JSON ({exc})") from None
     if not isinstance(data, dict) or "benchmarks" not in data:
-        raise UsageError(f"report: {str(path)!r} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
+        raise UsageError(f"{str(path)!r} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
     return data
 
 
