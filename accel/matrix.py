@@ -7,6 +7,7 @@ with the reason its backend plugin gives (`accel.backends.registry`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -108,6 +109,7 @@ def native_input_size(model: str) -> int:
     return NATIVE_INPUT_SIZES.get(model, DEFAULT_INPUT_SIZE)
 
 
+BATCH_IN_ID = re.compile(r"-b(\d+)(?=-|$)")  # the batch part of a row id (Combination.test_id)
 Config = tuple[tuple[str, object], ...]  # knob settings, sorted by name; () is the untuned default
 
 
@@ -123,6 +125,7 @@ class Combination:
     input_size: int = DEFAULT_INPUT_SIZE
     config: Config = ()
     preprocess: str | None = None  # end-to-end photo rows: the path that decodes and preprocesses
+    tuned_from: str | None = None  # the tuning file's row whose config this row runs (another batch's when it has none)
 
     @property
     def spec(self) -> BackendSpec:
@@ -140,8 +143,9 @@ class Combination:
         """Every knob of the tuning space at the value this row runs: its config over the defaults."""
         return {name: values[0] for name, values in self.tuning_space.items()} | dict(self.config)
 
-    def with_config(self, settings: Mapping[str, object], source: str = "tuning config") -> Combination:
-        """This row with `settings` (validated against the space; `source` names them in errors)."""
+    def with_config(self, settings: Mapping[str, object], source: str = "tuning config", tuned_from: str | None = None) -> Combination:
+        """This row with `settings` (validated against the space; `source` names them in errors; `tuned_from`
+        the row id they were measured on)."""
         for name, value in settings.items():
             if name not in self.tuning_space:
                 known = ", ".join(self.tuning_space) or "none"
@@ -149,7 +153,7 @@ class Combination:
             allowed = self.tuning_space[name]
             if not any(value == v and type(value) is type(v) for v in allowed):
                 raise invalid_choice(f"{source}: {self.test_id} knob {name}", value, [repr(v) for v in allowed])
-        return replace(self, config=tuple(sorted(settings.items())))
+        return replace(self, config=tuple(sorted(settings.items())), tuned_from=tuned_from)
 
     @property
     def test_id(self) -> str:

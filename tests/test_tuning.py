@@ -2,6 +2,7 @@
 file, and how a tuned config reaches the runner and the record."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -175,10 +176,11 @@ def test_tuning_file_round_trip_per_machine(tmp_path):
     assert reread.apply(ORT_CPU, "machine-a").config == (("intra_op_threads", 1),)
     assert reread.apply(ORT_CPU, "machine-b").config == (("execution_mode", "parallel"),)
     assert reread.apply(ORT_CPU, "machine-c") == ORT_CPU  # never tuned on this machine: untuned
-    assert reread.apply(Combination("resnet18", "onnxruntime", "fp32", "cpu", 8), "machine-a").config == ()  # another row
+    assert reread.apply(Combination("resnet18", "onnxruntime", "int8", "cpu", 1), "machine-a").config == ()  # another row
     tuned = Tuned(reread, "machine-c")
     assert "no section for this machine" in tuned.summary([ORT_CPU])
-    assert Tuned(reread, "machine-a").summary([ORT_CPU, ORT_CPU.__class__("resnet18", "onnxruntime", "fp32", "cpu", 8)]).startswith("tuning: 1 of 2 rows")
+    other = Combination("mobilenet_v3_small", "onnxruntime", "fp32", "cpu", 1)
+    assert Tuned(reread, "machine-a").summary([ORT_CPU, other]) == f"tuning: 1 of 2 rows run tuned configs from {path}"
 
 
 @pytest.mark.parametrize(
@@ -212,6 +214,29 @@ def test_open_tuning(tmp_path, monkeypatch):
         open_tuning("/nonexistent.json")
 
 
+def test_a_batch_without_its_own_entry_runs_the_nearest_tuned_batch(tmp_path):
+    tuning = TuningFile(tmp_path / "tuning.json")
+    row = Combination("resnet18", "onnxruntime-cudagraph", "fp16", "cuda", 1)
+    tuning.put("m", {}, row.test_id, {"config": {"prefer_nhwc": True}})
+    tuning.put("m", {}, replace(row, batch=256).test_id, {"config": {"cudnn_conv_algo_search": "HEURISTIC"}})
+    tuning.put("m", {}, replace(row, precision="fp32", batch=16).test_id, {"config": {"prefer_nhwc": False}})  # another precision
+    at = {batch: tuning.apply(replace(row, batch=batch), "m") for batch in (1, 8, 15, 16, 17, 32, 128, 256, 512)}
+    # log2 distance: 8 is 3 from 1 and 5 from 256; 16 is exactly between 1 and 256 (tie: the larger); 17 and up nearer 256
+    assert {b: c.tuned_from.rsplit("-", 1)[1] for b, c in at.items()} == {
+        1: "b1", 8: "b1", 15: "b1", 16: "b256", 17: "b256", 32: "b256", 128: "b256", 256: "b256", 512: "b256"}
+    assert at[8].config == (("prefer_nhwc", True),) and at[32].config == (("cudnn_conv_algo_search", "HEURISTIC"),)
+    assert tuning.apply(replace(row, model="efficientnet_b0", batch=8), "m").config == ()  # another model
+    tuning.put("m", {}, replace(row, model="efficientnet_b0", batch=4).test_id, {"config": {"prefer_nhwc": True}})
+    assert tuning.apply(replace(row, model="efficientnet_b0", batch=8), "m").tuned_from.endswith("-b4")  # b0 of its name is no batch
+    assert tuning.apply(replace(row, batch=8, preprocess="torchvision-cuda"), "m").config == ()  # another row id
+    assert tuning.apply(replace(row, batch=8), "other-machine").config == ()
+    summary = Tuned(tuning, "m").summary([row, replace(row, batch=8), replace(row, model="mobilenet_v3_small")])
+    assert summary.endswith("2 of 3 rows run tuned configs from " + str(tmp_path / "tuning.json") + " (1 of them the config of the nearest tuned batch)")
+    assert config_cell(record_for(at[8])) == "tuned at b1: prefer_nhwc=True"
+    assert config_cell(record_for(at[256])) == "tuned: cudnn_conv_algo_search=HEURISTIC"
+    assert record_for(at[8])["config"]["tuned_from"] == row.test_id
+
+
 def record_for(combo):
     timing = Timing.from_samples([0.001, 0.002], 1)
     return benchmark_record(combo, "inference", "random", timing, dict.fromkeys(("runner_rss_mb", "peak_rss_above_baseline_mb",
@@ -220,7 +245,7 @@ def record_for(combo):
 
 def test_records_carry_the_config_they_ran():
     tuned = record_for(ORT_CPU.with_config({"intra_op_threads": 1}))
-    assert tuned["config"] == {"knobs": {**ORT_CPU.knobs, "intra_op_threads": 1}, "tuned": {"intra_op_threads": 1}}
+    assert tuned["config"] == {"knobs": {**ORT_CPU.knobs, "intra_op_threads": 1}, "tuned": {"intra_op_threads": 1}, "tuned_from": None}
     assert config_cell(tuned) == "tuned: intra_op_threads=1"
     assert config_cell(record_for(ORT_CPU)) == "default"
     assert config_cell(record_for(Combination("digits_mlp", "fpga", "int8", "fpga", 1, 8))) == "-"

@@ -43,8 +43,9 @@ SECTION_FIELDS = {
     "energy": ENERGY_FIELDS,  # all None but `unavailable` where the device has no readable meter
     "gpu_state": ("before", "after"),  # CUDA rows: SM clock, temperature, power (accel.measure.energy)
     # knobs: every knob of the backend's tuning space at the value the row ran; tuned: the ones a
-    # tuning file set away from their default ({} for an untuned row).
-    "config": ("knobs", "tuned"),
+    # tuning file set away from their default ({} for an untuned row); tuned_from: the tuning file's row
+    # they were measured on (this row's id, or the nearest tuned batch's; None when untuned).
+    "config": ("knobs", "tuned", "tuned_from"),
     # pixels in 8-bit levels against PIL on the same JPEG bytes; drift: the row's runner on both batches,
     # drift_bound: the yardstick's (accel.quality.preprocessing)
     "preprocess_check": ("reference", "images", "pixel_max_abs", "pixel_mean_abs", "pixel_tolerance", "drift", "drift_bound"),
@@ -123,7 +124,7 @@ def benchmark_record(
         "preprocess": combo.preprocess,
         "kind": kind,
         "weights": weights,
-        "config": {"knobs": combo.knobs, "tuned": dict(combo.config)},
+        "config": {"knobs": combo.knobs, "tuned": dict(combo.config), "tuned_from": combo.tuned_from if combo.config else None},
         "notes": dict(notes),
         "warmup_rounds": warmup,
         "latency_ms": dict(timing.latency_ms),

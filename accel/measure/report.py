@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from accel.errors import UsageError
+from accel.matrix import BATCH_IN_ID
 
 HEADER = ("Model", "Backend", "Precision", "Device", "Batch", "Input", "p50 (ms)", "p99 (ms)", "Throughput (img/s)", "Config", "Notes")
 STAGE_LABELS = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}  # h2d / d2h keep their names
@@ -135,7 +136,11 @@ def config_cell(record: Mapping) -> str:
     """'tuned: knob=value, ...', 'default' for an untuned row of a tunable backend, '-' otherwise."""
     config = record.get("config") or {}
     if config.get("tuned"):
-        return "tuned: " + ", ".join(f"{name}={value}" for name, value in sorted(config["tuned"].items()))
+        settings = ", ".join(f"{name}={value}" for name, value in sorted(config["tuned"].items()))
+        borrowed = BATCH_IN_ID.search(config.get("tuned_from") or "")
+        if borrowed and int(borrowed[1]) != record.get("batch"):
+            return f"tuned at b{borrowed[1]}: {settings}"
+        return "tuned: " + settings
     return "default" if config.get("knobs") else "-"
 
 

@@ -8,12 +8,14 @@ measured and the suite never reads half a file.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from accel.artifacts.cache import default_cache_dir
 from accel.errors import UsageError
-from accel.matrix import Combination
+from accel.matrix import BATCH_IN_ID, Combination
 from accel.measure.output_files import write_atomically
 
 FORMAT = 1
@@ -60,11 +62,14 @@ class TuningFile:
         return {key: machine.get("machine", {}) for key, machine in self.data["machines"].items()}
 
     def apply(self, combo: Combination, machine_key: str) -> Combination:
-        """`combo` with its tuned config for this machine, or unchanged when it has none."""
-        entry = self.rows(machine_key).get(combo.test_id)
-        if entry is None:
+        """`combo` with its tuned config for this machine, or unchanged when it has none. A row tuned at
+        other batch sizes only (tuning every batch of a sweep costs more than the sweep) runs the config of
+        the nearest tuned batch on a log scale, ties to the larger; `tuned_from` names that row."""
+        rows = self.rows(machine_key)
+        row_id = combo.test_id if combo.test_id in rows else nearest_tuned_batch(combo, rows)
+        if row_id is None:
             return combo
-        return combo.with_config(entry["config"], source=f"{self.option} {self.path}")
+        return combo.with_config(rows[row_id]["config"], source=f"{self.option} {self.path}", tuned_from=row_id)
 
     def put(self, machine_key: str, fingerprint: Mapping[str, object], row_id: str, entry: Mapping[str, object]) -> None:
         """Record one row's result and save the whole file atomically."""
@@ -73,6 +78,18 @@ class TuningFile:
         machine["rows"][row_id] = dict(entry)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(self.path, json.dumps(self.data, indent=1, sort_keys=True) + "\n")
+
+
+def nearest_tuned_batch(combo: Combination, rows: Mapping[str, object]) -> str | None:
+    """The id of `combo`'s row at the tuned batch nearest to its own (log scale, ties to the larger), or None."""
+    tuned = {}
+    for row_id in rows:
+        match = BATCH_IN_ID.search(row_id)
+        if match and replace(combo, batch=int(match[1])).test_id == row_id:
+            tuned[int(match[1])] = row_id
+    if not tuned:
+        return None
+    return tuned[min(tuned, key=lambda batch: (abs(math.log(batch / combo.batch)), -batch))]
 
 
 def open_tuning(value: str, option: str = "--tuning") -> TuningFile | None:
@@ -102,8 +119,12 @@ class Tuned:
         """One line for the terminal: which file, how many selected rows it tunes; None without a file."""
         if self.tuning is None:
             return None
-        tuned = sum(1 for combo in combos if self(combo).config)
+        applied = [self(combo) for combo in combos]
+        tuned = sum(1 for combo in applied if combo.config)
+        borrowed = sum(1 for combo in applied if combo.config and combo.tuned_from != combo.test_id)
         line = f"tuning: {tuned} of {len(combos)} rows run tuned configs from {self.tuning.path}"
+        if borrowed:
+            line += f" ({borrowed} of them the config of the nearest tuned batch)"
         if not self.tuning.rows(self.machine_key) and self.tuning.machines():
             line += f" (it has no section for this machine, key {self.machine_key}: other CPU, GPU or runtime versions)"
         return line
