@@ -2,6 +2,7 @@
 record section, and the row protocol measuring the timed rounds only."""
 
 import sys
+import time
 import types
 
 import pytest
@@ -18,6 +19,7 @@ from accel.measure.energy import (
     meter_for,
     nvml_meter,
     rapl_meter,
+    top_up,
 )
 from accel.measure.record import check_record
 from accel.measure.row import FromRounds, Row, measure_row
@@ -157,6 +159,7 @@ def test_a_row_measures_energy_over_its_timed_rounds_only(monkeypatch):
             return EnergyReading(8.0, 1.0, self.source)
 
     monkeypatch.setattr("accel.measure.row.meter_for", lambda device: (Meter(), None))
+    monkeypatch.setattr("accel.measure.energy.MIN_WINDOW_S", 0.0)  # no top-up here: the next test has it
     combo = Combination("digits_mlp", "onnxruntime", "fp32", "cpu", 4, 8)
     row = Row(combo, "inference", "seeded", lambda: events.append("call"))
 
@@ -169,5 +172,53 @@ def test_a_row_measures_energy_over_its_timed_rounds_only(monkeypatch):
     record = measure_row(row, FromRounds(4, {}), timed_rounds, RoundPolicy(warmup=3, rounds=2))
     assert events == ["call"] * 3 + ["start", "timed", "call", "call", "stop"]
     assert record["energy"]["images"] == pytest.approx(8) and record["energy"]["joules_per_image"] == pytest.approx(1.0)
+    assert record["energy"]["extra_rounds"] == 0
     assert "gpu_state" not in record
     check_record(record)
+
+
+def test_top_up_runs_until_the_window_is_long_enough():
+    now = [10.0]
+    calls = []
+
+    def target():
+        calls.append(now[0])
+        now[0] += 0.3
+
+    assert top_up(target, started=10.0, clock=lambda: now[0]) == 4  # 10.0, 10.3, 10.6, 10.9 start below 11.0
+    assert top_up(target, started=now[0] - 1.0, clock=lambda: now[0]) == 0  # already a full window: nothing more
+
+
+def test_a_short_row_tops_up_its_energy_window_after_its_stage_samples_are_read(monkeypatch):
+    """Extra rounds extend the energy window only: the latency, the stage breakdown (the target's
+    last `rounds` samples) and the image count all stay consistent."""
+    stage_samples: list[float] = []
+    monkeypatch.setattr("accel.measure.row.meter_for", lambda device: (CounterMeter(lambda: 2.0 * len(stage_samples), "test counter"), None))
+    monkeypatch.setattr("accel.measure.energy.MIN_WINDOW_S", 0.05)
+    combo = Combination("digits_mlp", "onnxruntime", "fp32", "cpu", 4, 8)
+
+    def target():
+        time.sleep(0.004)
+        stage_samples.append(1e-3 if len(stage_samples) < 5 else 9e-3)  # warm-up and timed rounds 1 ms, top-up rounds 9 ms
+
+    row = Row(combo, "inference", "seeded", target)
+
+    def timed_rounds(target, rounds):
+        for _ in range(rounds):
+            target()
+        return [0.004] * rounds
+
+    outcome = FromRounds(4, {}, stages=lambda last: {"inference": stage_samples[-last:]})
+    record = measure_row(row, outcome, timed_rounds, RoundPolicy(warmup=3, rounds=2))
+    energy = record["energy"]
+    assert energy["extra_rounds"] >= 5 and energy["seconds"] >= 0.05
+    assert energy["images"] == pytest.approx(4 * (2 + energy["extra_rounds"]))
+    assert energy["joules"] == pytest.approx(2.0 * (2 + energy["extra_rounds"]))  # the counter ran over the top-up too
+    assert energy["joules_per_image"] == pytest.approx(0.5)
+    assert record["breakdown_ms"]["inference"]["p50"] == pytest.approx(1.0)  # the timed rounds' stages, not the top-up's
+    check_record(record)
+
+
+def test_a_counter_that_did_not_move_is_unavailable_not_zero():
+    section = energy_section(EnergyReading(joules=0.0, seconds=0.04, source="nvml energy counter"), None, images=400)
+    assert section["joules_per_image"] is None and section["unavailable"] == "nvml energy counter did not advance over the 0.04 s window"

@@ -66,6 +66,30 @@ def test_input_size_is_named_only_where_a_model_ran_at_several():
     assert [row.label for row in got] == ["onnxruntime fp32 cpu s8 b1", "onnxruntime fp32 cpu s160 b1", "onnxruntime fp32 cpu b1"]
 
 
+def test_gpu_preprocess_paths_are_rows_of_their_own():
+    pil, gpu = bench(kind="end_to_end", preprocess="pil"), bench(kind="end_to_end", preprocess="torchvision-cuda")
+    got = rows(pil, gpu, bench(kind="inference", preprocess=None))
+    # same model, backend, precision, batch: the path alone tells them apart (no file name needed)
+    assert [row.label for row in got] == ["onnxruntime fp32 cpu b1", "onnxruntime fp32 cpu via torchvision-cuda b1", "onnxruntime fp32 cpu b1"]
+
+
+def energy(joules_per_image, **more):
+    return {"energy": {"joules_per_image": joules_per_image, "avg_power_w": 100.0, "source": "nvml energy counter", "unavailable": None, **more}}
+
+
+def test_energy_series_per_model_and_series_by_batch():
+    got = data.energy_series(rows(
+        bench(batch=8, **energy(0.002)), bench(batch=1, **energy(0.01)), bench(backend="torch", **energy(0.02)),
+        bench(batch=32, **{"energy": {"joules_per_image": None, "unavailable": "no RAPL"}}),  # no meter: left out
+        bench(kind="end_to_end", **energy(0.5)), bench(model="resnet18", **energy(1.0)),  # end-to-end rows are not plotted
+    ))  # fmt: skip
+    assert {model: {name: [row.batch for row in points] for name, points in series.items()} for model, series in got.items()} == {
+        "digits_mlp": {"onnxruntime fp32 cpu": [1, 8], "torch fp32 cpu": [1]}, "resnet18": {"onnxruntime fp32 cpu": [1]}}
+    assert got["digits_mlp"]["onnxruntime fp32 cpu"][1].joules_per_image == 0.002
+    reasons = data.energy_unavailable(rows(bench(**{"energy": {"unavailable": "no RAPL"}}), bench(**{"energy": {"unavailable": "no RAPL"}}), bench()))
+    assert reasons == ["no RAPL"]
+
+
 def test_cdf_points_exact_and_thinned():
     assert data.cdf_points([3.0, 1.0, 2.0]) == ([1.0, 2.0, 3.0], pytest.approx([1 / 3, 2 / 3, 1.0]))
     samples = np.random.default_rng(0).exponential(size=5000)
@@ -200,10 +224,11 @@ def test_sections_without_data_are_omitted_with_their_reason(page_of):
     by_anchor = {section.anchor: section for section in sections(only_b1)}
     assert by_anchor["distributions"].figures and not by_anchor["distributions"].omitted
     for anchor, reason in (("batch", "two or more batch sizes"), ("breakdown", "breakdown_ms"), ("pareto", "accuracy or drift"),
-                           ("load", "--scenarios server"), ("fpga", "no FPGA row"), ("intervals", "latency_ci_ms")):  # fmt: skip
+                           ("load", "--scenarios server"), ("fpga", "no FPGA row"), ("intervals", "latency_ci_ms"),
+                           ("energy", "no inference row has a readable energy meter")):  # fmt: skip
         assert not by_anchor[anchor].figures and reason in by_anchor[anchor].omitted
     page = page_of(bench(), bench(backend="torch"))
-    assert page.count("Omitted: ") == 6 and "Omitted: no Server rows (load_curve)" in page
+    assert page.count("Omitted: ") == 7 and "Omitted: no Server rows (load_curve)" in page
     assert 'id="load-0"' not in page and 'id="distributions-0"' in page
 
 
@@ -242,3 +267,14 @@ def test_suite_without_plotly_says_why_and_passes(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "[accel] no HTML report: the HTML report needs plotly" in result.stdout and "pip install plotly" in result.stdout
     assert (tmp_path / "out.json").exists() and (tmp_path / "out.md").exists() and not (tmp_path / "report.html").exists()
+
+
+def test_energy_figure_plots_millijoules_per_image_against_p50(page_of):
+    from accel.measure.html.figures import energy_vs_latency
+
+    got = rows(bench(batch=1, samples_ms=(1.0, 2.0, 3.0), **energy(0.004)), bench(batch=8, samples_ms=(4.0, 5.0, 6.0), **energy(0.001)))
+    section = energy_vs_latency(got, {"onnxruntime fp32 cpu": "#000"})
+    (figure,) = section.figures
+    (trace,) = figure.data
+    assert list(trace.x) == [2.0, 5.0] and list(trace.y) == pytest.approx([4.0, 1.0]) and list(trace.text) == ["b1", "b8"]
+    assert 'id="energy-0"' in page_of(bench(**energy(0.004)))

@@ -192,6 +192,10 @@ def test_gate_passes_within_tolerance_and_fails_outside_it_naming_the_bound():
         gate_preprocessing(check_of(mean_abs=2.5), "row", "photo")
     with pytest.raises(PreprocessGateError, match="max 65"):
         gate_preprocessing(check_of(max_abs=65.0), "row", "photo")
+    gate_preprocessing(check_of(max_abs=17.0, mean_abs=0.2435), "row", "photo")  # what nvJPEG gave on the H200
+    for max_abs, mean_abs in ((50.0, 0.2), (17.0, 1.15), (141.0, 4.8)):  # a q75 re-encode's max, its mean; the mildest broken path
+        with pytest.raises(PreprocessGateError):
+            gate_preprocessing(check_of(max_abs=max_abs, mean_abs=mean_abs), "row", "photo")
     gate_preprocessing(check_of(cosine_mean=0.999, yardstick_cosine=0.999), "row", "photo")
     with pytest.raises(DriftGateError, match=r"row: drift against the PIL preprocessing \(torchvision-cuda inputs\) outside threshold: "
                                              r"cosine_mean=0.99800 < 0.999 \(worst input: photo"):  # fmt: skip

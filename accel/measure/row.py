@@ -9,11 +9,12 @@ summary) pass their own, and still go through the same warm-up, memory scope and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from accel.matrix import Combination
-from accel.measure.energy import energy_section, gpu_state, meter_for
+from accel.measure.energy import energy_section, gpu_state, meter_for, top_up
 from accel.measure.footprint import Footprint, RowMemory
 from accel.measure.intervals import interval_section
 from accel.measure.load import load_fields, read_load
@@ -80,20 +81,26 @@ def measure_row(
     load_before = read_load(row.combo.device)
     meter, no_meter = meter_for(row.combo.device)
     state_before = gpu_state() if row.combo.device == "cuda" else None
+    extra_rounds = 0
     with RowMemory(footprint) as memory:
         rounds = policy.warm_up(row.target)
         if meter is not None:
             meter.start()
+            started = time.perf_counter()
         try:
             samples_s = timed_rounds(row.target, rounds)
+            # The outcome takes the target's last `rounds` stage samples: read them before any energy top-up.
+            result = outcome(samples_s, rounds) if samples_s is not None else None
+            if meter is not None and samples_s is not None:
+                extra_rounds = top_up(row.target, started)
         finally:
             reading = meter.stop() if meter is not None else None
-    if samples_s is None:
+    if samples_s is None or result is None:
         return None
     system_load = load_fields(load_before, read_load(row.combo.device))
-    result = outcome(samples_s, rounds)
-    images = result.timing.throughput_ips * sum(samples_s)  # items per second x the timed seconds
-    extra = {**result.extra, "system_load": system_load, "energy": energy_section(reading, no_meter, images)}
+    # items per second x the timed seconds = items per round x rounds; the top-up's rounds carry as many
+    images = result.timing.throughput_ips * sum(samples_s) * (rounds + extra_rounds) / rounds
+    extra = {**result.extra, "system_load": system_load, "energy": energy_section(reading, no_meter, images, extra_rounds)}
     if state_before is not None:
         extra["gpu_state"] = {"before": state_before, "after": gpu_state()}
     if result.timing.intervals:  # a row's p99 is judged against the plan's tolerance, loose ones flagged

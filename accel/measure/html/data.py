@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from accel.fpga.budget import Link, default_links, sweep
+from accel.matrix import DEFAULT_PREPROCESS
 from accel.measure.report import TABLE_FIELDS
 
 STAGE_ORDER = ("preprocess", "h2d", "inference", "d2h", "postprocess")
@@ -50,10 +51,17 @@ class Row:
 
     @property
     def series(self) -> str:
-        """Backend, precision and device: what a colour stands for in every figure."""
+        """Backend, precision and device (and the decode path of a GPU-preprocessed end-to-end row):
+        what a colour stands for in every figure."""
         record = self.record
         size = f" s{record['input_size']}" if self.sized else ""
-        return f"{record['backend']} {record['precision']} {record['device']}{size}" + (f" [{self.source}]" if self.source else "")
+        path = record.get("preprocess")
+        via = f" via {path}" if path not in (None, DEFAULT_PREPROCESS) else ""
+        return f"{record['backend']} {record['precision']} {record['device']}{size}{via}" + (f" [{self.source}]" if self.source else "")
+
+    @property
+    def joules_per_image(self) -> float | None:
+        return (self.record.get("energy") or {}).get("joules_per_image")
 
     @property
     def label(self) -> str:
@@ -68,7 +76,7 @@ def table_ready(record: Mapping) -> bool:
 
 
 def _identity(record: Mapping) -> tuple:
-    return tuple(record.get(name) for name in ("model", "backend", "precision", "device", "batch", "input_size", "kind")) + (
+    return tuple(record.get(name) for name in ("model", "backend", "precision", "device", "batch", "input_size", "preprocess", "kind")) + (
         (record.get("notes") or {}).get("load"),
     )
 
@@ -144,6 +152,22 @@ def batch_series(rows: Iterable[Row]) -> dict[str, dict[str, list[Row]]]:
         if kept:
             result[model] = kept
     return result
+
+
+def energy_series(rows: Iterable[Row]) -> dict[str, dict[str, list[Row]]]:
+    """Per model and series: the inference rows with a measured energy per image, by batch."""
+    groups: dict[str, dict[str, list[Row]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        if row.kind == "inference" and row.joules_per_image is not None:
+            groups[row.model][row.series].append(row)
+    return {model: {name: sorted(points, key=lambda row: row.batch) for name, points in sorted(series.items())}
+            for model, series in sorted(groups.items())}  # fmt: skip
+
+
+def energy_unavailable(rows: Iterable[Row]) -> list[str]:
+    """Why rows have no energy figure, as their records say (one entry per distinct reason)."""
+    reasons = ((row.record.get("energy") or {}).get("unavailable") for row in rows if row.kind == "inference")
+    return sorted({reason for reason in reasons if reason})
 
 
 def stages(record: Mapping) -> list[str]:

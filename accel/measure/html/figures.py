@@ -258,8 +258,33 @@ def fpga_budget_plot(rows: Sequence[Row]) -> Section:
         xaxis={"title": "link bandwidth (bytes/s)", "type": "log"}, yaxis={"title": "speedup vs host (x)", "type": "log"}),))  # fmt: skip
 
 
+def energy_vs_latency(rows: Sequence[Row], colours: Mapping[str, str]) -> Section:
+    section = Section("energy", "Energy per image vs latency", "What does each backend and precision cost in energy per image, and at what latency?")
+    groups = data.energy_series(rows)
+    if not groups:
+        reasons = data.energy_unavailable(rows)
+        return replace(section, omitted="no inference row has a readable energy meter" + (f" ({'; '.join(reasons)})" if reasons else ""))
+    figures = []
+    for model, series in groups.items():
+        figure = go.Figure()
+        for name, points in series.items():
+            energy = [row.record["energy"] for row in points]
+            figure.add_trace(go.Scatter(
+                x=[row.p50 for row in points], y=[row.joules_per_image * 1e3 for row in points], name=name, mode="lines+markers+text",
+                text=[f"b{row.batch}" for row in points], textposition="top center", textfont={"size": 9}, line={"color": colours[name]},
+                customdata=[[e.get("avg_power_w"), e.get("source"), e.get("images_per_kwh")] for e in energy],
+                hovertemplate="%{text}: %{y:.4g} mJ/image at p50 %{x:.4g} ms, %{customdata[0]:.4g} W (%{customdata[1]}), "
+                              "%{customdata[2]:.3g} images/kWh<extra>" + name + "</extra>",
+            ))  # fmt: skip
+        every = [row for points in series.values() for row in points]
+        figures.append(_layout(figure, f"{model}: energy per image vs p50 per round, inference rows (labels: batch)", 500, legend=BOTTOM_LEGEND,
+                               xaxis={"title": "p50 latency per round (ms)", "type": _axis_type(row.p50 for row in every)},
+                               yaxis={"title": "energy per image (mJ)", "type": _axis_type(row.joules_per_image for row in every)}))  # fmt: skip
+    return replace(section, figures=tuple(figures))
+
+
 def sections(rows: Sequence[Row]) -> list[Section]:
     """Every figure section of the report, in reading order."""
     colours = colour_map(rows)
     return [latency_cdfs(rows, colours), percentile_bars(rows, colours), throughput_vs_batch(rows, colours), end_to_end_breakdown(rows),
-            quality_vs_latency(rows, colours), p99_vs_load(rows, colours), fpga_budget_plot(rows)]  # fmt: skip
+            quality_vs_latency(rows, colours), energy_vs_latency(rows, colours), p99_vs_load(rows, colours), fpga_budget_plot(rows)]  # fmt: skip
