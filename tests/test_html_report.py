@@ -81,6 +81,7 @@ def test_energy_series_per_model_and_series_by_batch():
     got = data.energy_series(rows(
         bench(batch=8, **energy(0.002)), bench(batch=1, **energy(0.01)), bench(backend="torch", **energy(0.02)),
         bench(batch=32, **{"energy": {"joules_per_image": None, "unavailable": "no RAPL"}}),  # no meter: left out
+        bench(batch=64, **energy(0.0)),  # a counter that did not move: not a measurement
         bench(kind="end_to_end", **energy(0.5)), bench(model="resnet18", **energy(1.0)),  # end-to-end rows are not plotted
     ))  # fmt: skip
     assert {model: {name: [row.batch for row in points] for name, points in series.items()} for model, series in got.items()} == {

@@ -106,7 +106,7 @@ def notes(record: Mapping) -> str:
     if accuracy:
         parts.append(f"top1 {accuracy['top1']:.3f} (n={accuracy['n']})")
     energy = record.get("energy") or {}
-    if energy.get("joules_per_image") is not None:
+    if energy.get("joules_per_image"):  # 0 J: a counter that did not move (files written before that was reported as unavailable)
         parts.append(f"{format_number(energy['joules_per_image'] * 1e3)} mJ/image at {format_number(energy['avg_power_w'])} W")
     return "; ".join(parts)
 

@@ -61,7 +61,9 @@ class Row:
 
     @property
     def joules_per_image(self) -> float | None:
-        return (self.record.get("energy") or {}).get("joules_per_image")
+        """None where not measured, and where the record says 0 J (a counter that did not move over a
+        short window, from files written before such windows were reported as unavailable)."""
+        return (self.record.get("energy") or {}).get("joules_per_image") or None
 
     @property
     def label(self) -> str:
