@@ -81,3 +81,14 @@ def test_only_finished_rows_survive_an_interruption():
     finished = {"name": "a", "extra_info": {"latency_ms": {"p50": 1.0}}}
     half = {"name": "b", "extra_info": {}}
     assert output_files.complete_benchmarks([finished, half]) == [finished]
+
+
+def test_an_empty_placeholder_is_discarded_and_nothing_else(tmp_path):
+    from accel.measure.output_files import discard_empty_placeholder
+
+    empty, full = tmp_path / "out.json", tmp_path / "kept.json"
+    empty.write_bytes(b"")
+    full.write_text("{}")
+    assert discard_empty_placeholder(empty) and not empty.exists()
+    assert not discard_empty_placeholder(full) and full.read_text() == "{}"  # results are never removed
+    assert not discard_empty_placeholder(tmp_path / "absent.json") and not discard_empty_placeholder(tmp_path)

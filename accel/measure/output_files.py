@@ -69,6 +69,19 @@ def plan_outputs(json_path: str | os.PathLike, html: bool = True) -> OutputPaths
     return outputs
 
 
+def discard_empty_placeholder(path: Path) -> bool:
+    """Remove `path` when it is an empty file: pytest-benchmark before 5.3 opens `--benchmark-json` when
+    it parses its options, so an interrupted run (which writes the `.interrupted` pair instead) would
+    leave a 0-byte file where complete results are expected. True when one was removed."""
+    try:
+        if path.is_file() and path.stat().st_size == 0:
+            path.unlink()
+            return True
+    except OSError:
+        pass
+    return False
+
+
 def written_by_suite(path: Path) -> bool:
     """True when `path` starts with the suite's marker line."""
     try:
