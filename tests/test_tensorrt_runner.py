@@ -58,6 +58,28 @@ def test_cuda_graph_runner_replays_the_capture_on_new_inputs(fake_trt, fake_gpu,
     runner.close()
 
 
+@pytest.mark.parametrize("backend", ["tensorrt", "tensorrt-cudagraph"])
+def test_a_batch_preprocessed_on_the_device_is_adopted_into_the_bound_input(fake_trt, fake_gpu, digits_store, backend):
+    """GPU preprocessing hands the runner a device tensor: it must land in the address TensorRT (and a
+    captured graph) reads, cast to the engine's input dtype, and give the logits the host path gives."""
+    runner, device = runner_for(digits_store, "fp16", 8, backend=backend)
+    inputs = digits_store.workload(MODEL).eval_inputs
+    first, second = inputs[:8], inputs[8:16]
+    assert runner.takes_device_batch
+    with pytest.raises(RuntimeError, match="prepare\\(\\) must set input shape"):
+        runner.adopt(torch.zeros((8, *first.shape[1:])))
+    runner.prepare(first)
+    on_device = device.empty(tuple(second.shape), torch.float32)
+    device.to_device(second, out=on_device)
+    adopted = runner.adopt(on_device)
+    assert adopted.data_ptr() == runner.static_input.data_ptr() and adopted.dtype == runner.static_input.dtype
+    logits = runner.download(runner.enqueue(adopted))
+    np.testing.assert_allclose(logits, onnxruntime_logits(digits_store, "fp16", second), rtol=1e-5, atol=1e-5)
+    with pytest.raises(RuntimeError, match="before adopt"):
+        runner.adopt(on_device[:4])
+    runner.close()
+
+
 def test_prepare_sets_the_input_shape_before_reading_the_output_shape(fake_trt, fake_gpu, digits_store):
     runner, _ = runner_for(digits_store, "fp32", 8)
     assert tuple(runner.context.get_tensor_shape("logits")) == (-1, 10)  # dynamic until the input shape is set

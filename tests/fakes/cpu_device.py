@@ -32,6 +32,11 @@ class CpuDevice:
         self.synchronize()
         return out
 
+    def copy_on_device(self, batch: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        self.cuda.enqueue(self.stream_handle, lambda: out.copy_(batch))
+        self.synchronize()
+        return out
+
     def to_host(self, tensor: torch.Tensor) -> np.ndarray:
         result: list[np.ndarray] = []
         self.cuda.enqueue(self.stream_handle, lambda: result.append(tensor.float().numpy().copy()))

@@ -31,6 +31,9 @@ class Device(Protocol):
     def to_device(self, batch: np.ndarray, out: torch.Tensor) -> torch.Tensor:
         """Copy a host batch into `out` (cast to its dtype) and wait for the copy."""
 
+    def copy_on_device(self, batch: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Copy a batch already in device memory into `out` (cast to its dtype) and wait for the copy."""
+
     def to_host(self, tensor: torch.Tensor) -> np.ndarray:
         """Copy device memory to host float32 after the work enqueued before it, and wait."""
 
@@ -65,6 +68,9 @@ class CudaDevice:
 
     def to_device(self, batch: np.ndarray, out: torch.Tensor) -> torch.Tensor:
         return self.transfers.to_device(batch, out=out)
+
+    def copy_on_device(self, batch: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        return self.transfers.copy_on_device(batch, out)
 
     def to_host(self, tensor: torch.Tensor) -> np.ndarray:
         return self.transfers.to_host(tensor)

@@ -97,6 +97,17 @@ class TensorRTRunner(Runner):
             raise RuntimeError(f"{self.combo.test_id}: prepare() must set input shape {tuple(batch.shape)} before upload")
         return self.device.to_device(batch, out=self.static_input)
 
+    @property
+    def takes_device_batch(self) -> bool:
+        return True
+
+    def adopt(self, batch: torch.Tensor) -> torch.Tensor:
+        """A batch preprocessed on the GPU goes into the bound input the same way: a device-to-device
+        copy (cast to the engine's input dtype), no trip through the host."""
+        if self.static_input is None or tuple(batch.shape) != tuple(self.static_input.shape):
+            raise RuntimeError(f"{self.combo.test_id}: prepare() must set input shape {tuple(batch.shape)} before adopt")
+        return self.device.copy_on_device(batch, self.static_input)
+
     def enqueue(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.output is None:
             raise RuntimeError(f"{self.combo.test_id}: prepare() must run before enqueue")
