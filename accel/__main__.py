@@ -35,8 +35,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from accel.measure.compare import DEFAULT_FAIL, compare_runs, load_run, parse_fail_spec, render
 
+    forms = "BASELINE CANDIDATE (one run each) or --baseline RUN... --candidate RUN... (several interleaved runs each)"
+    if args.baseline is not None and (args.baselines or args.candidates):
+        raise UsageError(f"compare takes either {forms}, not both")
+    if args.baseline is not None and args.candidate is None:
+        raise UsageError(f"compare needs a candidate run after the baseline: {forms}")
+    if args.baseline is None and not (args.baselines and args.candidates):
+        raise UsageError(f"--baseline and --candidate go together: {forms}" if args.baselines or args.candidates else f"compare needs {forms}")
+    baselines, candidates = ([args.baseline], [args.candidate]) if args.baseline is not None else (args.baselines, args.candidates)
     thresholds = parse_fail_spec(args.fail if args.fail is not None else DEFAULT_FAIL)
-    comparison = compare_runs(load_run(args.baseline), load_run(args.candidate), thresholds)
+    comparison = compare_runs([load_run(path) for path in baselines], [load_run(path) for path in candidates], thresholds)
     sys.stdout.write(render(comparison))
     return 1 if comparison.regressions else 0
 
@@ -301,10 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json (the skipped rows follow the table)")
     report.add_argument("--html", metavar="PATH", default=None, help="also write a self-contained HTML report with interactive figures here (needs plotly)")
     report.set_defaults(func=cmd_report)
-    compare = sub.add_parser("compare", help="regression gate: each row's percentiles, candidate vs baseline, with bootstrap intervals (exit 1 on a regression)")
-    compare.add_argument("baseline", help="pytest-benchmark JSON (.json or .json.gz) with raw samples")
-    compare.add_argument("candidate", help="the run to check, same format, same machine")
-    compare.add_argument("--fail", default=None, help="STATISTIC:PERCENT%% items, comma separated (default p99:10%%,p50:5%%); a row fails when the slowdown exceeds the threshold and its 95%% interval lies above 1")
+    compare = sub.add_parser("compare", help="regression gate: each row's percentiles, candidate vs baseline run(s), with two-level bootstrap intervals (exit 1 on a regression)")
+    compare.add_argument("baseline", nargs="?", help="pytest-benchmark JSON (.json or .json.gz) with raw samples")
+    compare.add_argument("candidate", nargs="?", help="the run to check, same format, same machine")
+    compare.add_argument("--baseline", dest="baselines", nargs="+", metavar="RUN", default=[], help="several baseline runs (instead of the positionals), interleaved with the candidate's: run-to-run noise then enters the interval")
+    compare.add_argument("--candidate", dest="candidates", nargs="+", metavar="RUN", default=[], help="several candidate runs, with --baseline")
+    compare.add_argument("--fail", default=None, help="STATISTIC:PERCENT%% items, comma separated (default p99:10%%,p50:5%%); a row fails when the slowdown and its whole 95%% interval exceed the threshold")
     compare.set_defaults(func=cmd_compare)
     curve = sub.add_parser("load-curve", help="Server rows' load curve: measured p50/p99 and each queueing model's p99")
     curve.add_argument("json", nargs="+", help="file(s) written by pytest --benchmark-json --scenarios server")

@@ -30,7 +30,7 @@ from accel.inputs.workloads import LabelledFiles, check_image_set
 from accel.matrix import Combination
 from accel.measure.compare import Threshold, compare_runs, parse_fail_spec, run_from_json
 from accel.measure.compare import render as render_comparison
-from accel.measure.output_files import OutputPaths, complete_benchmarks, plan_outputs, table_file_text, write_atomically
+from accel.measure.output_files import OutputPaths, complete_benchmarks, discard_empty_placeholder, plan_outputs, table_file_text, write_atomically
 from accel.measure.pool import RunnerPool, grouped
 from accel.measure.record import skipped_row
 from accel.measure.serving import DEFAULT_LOADS, SCENARIOS, ServerOptions, ServerPlan, parse_loads
@@ -99,7 +99,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tuning", default="auto", help="tuned configs from `python -m accel tune`: auto (default: $ACCEL_CACHE_DIR/tuning.json when it exists), a file, or off")
     group.addoption("--trt-opt-level", type=int, default=DEFAULT_OPT_LEVEL, help=f"TensorRT builder optimization level 0-5 (default {DEFAULT_OPT_LEVEL})")
     group.addoption("--no-html-report", action="store_true", help="do not write the HTML report (report.html) beside --benchmark-json")
-    group.addoption("--accel-compare-fail", default=None, help="with --benchmark-compare: fail the session when a row's percentile regresses beyond noise, e.g. p99:10%%,p50:5%% (the rule of `python -m accel compare`)")
+    group.addoption("--accel-compare-fail", default=None, help="with --benchmark-compare: fail the session when a row's percentile regresses beyond noise, e.g. p99:10%%,p50:5%% (the rule of `python -m accel compare`; every saved run --benchmark-compare matches is one baseline run)")
 
 
 def _parse_options(config: pytest.Config) -> None:
@@ -258,8 +258,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
 
 
 def _regression_gate(session: pytest.Session, benchmark_session) -> None:
-    """--accel-compare-fail: this run against each baseline --benchmark-compare names, printed by the terminal summary;
-    a regression fails the session, a baseline that cannot be compared is a usage error."""
+    """--accel-compare-fail: this run against every saved run --benchmark-compare matches, pooled as the baseline's runs
+    (the gate's two-level bootstrap then sees their run-to-run spread; this run alone still carries its own run's luck),
+    printed by the terminal summary; a regression fails the session, a baseline that cannot be compared is a usage error."""
     config = session.config
     # pytest-benchmark's own resolution of --benchmark-compare (BenchmarkSession.handle_loading); its storage caches the files.
     compare = benchmark_session.compare
@@ -269,19 +270,15 @@ def _regression_gate(session: pytest.Session, benchmark_session) -> None:
         "commit_info": config.hook.pytest_benchmark_generate_commit_info(config=config),
         "benchmarks": [bench.as_dict(include_data=True) for bench in benchmark_session.benchmarks if bench],
     }
-    reports, status = [], pytest.ExitCode.OK
     try:
         if not baselines:
             raise UsageError(f"`--accel-compare-fail`: no saved run in {benchmark_session.storage} matches --benchmark-compare={compare}")
-        candidate = run_from_json(current, "this run")
-        for path, data in baselines:
-            comparison = compare_runs(run_from_json(data, str(path)), candidate, config.stash[COMPARE_FAIL])
-            reports.append(render_comparison(comparison))
-            status = pytest.ExitCode.TESTS_FAILED if comparison.regressions else status
+        comparison = compare_runs([run_from_json(data, str(path)) for path, data in baselines], [run_from_json(current, "this run")],
+                                  config.stash[COMPARE_FAIL])  # fmt: skip
+        report, status = render_comparison(comparison), pytest.ExitCode.TESTS_FAILED if comparison.regressions else pytest.ExitCode.OK
     except UsageError as exc:
-        reports.append(f"error: {exc}\n")
-        status = pytest.ExitCode.USAGE_ERROR
-    config.stash[GATE_REPORTS] = reports
+        report, status = f"error: {exc}\n", pytest.ExitCode.USAGE_ERROR
+    config.stash[GATE_REPORTS] = [report]
     if session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = status
 
@@ -300,6 +297,8 @@ def _save_results(config: pytest.Config, output_json: dict) -> None:
     text = safe_dumps(output_json, ensure_ascii=True, indent=4)
     write_atomically(outputs.json, text.encode())
     _say(config, f"benchmark data written to {outputs.json}" + (" (interrupted run: finished rows only)" if config.stash[INTERRUPTED] else ""))
+    if config.stash[INTERRUPTED] and discard_empty_placeholder(config.stash[OUTPUTS].json):
+        _say(config, f"removed the empty {config.stash[OUTPUTS].json} that pytest-benchmark < 5.3 creates at startup")
     if not config.getoption("--no-html-report"):
         _save_html_report(config, outputs, json.loads(text))  # from the JSON as written: the same page `accel report --html` gives
 
