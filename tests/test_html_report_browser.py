@@ -1,9 +1,10 @@
 """The HTML report in a real headless browser: Debian's chromium driven by its own chromedriver
 (`apt-get install chromium chromium-driver`; `.ci/run` installs them), never a downloaded one.
 
-The page is built by `python -m accel report --html` from two committed runs that between them have
+The page is built by `python -m accel report --html` from three committed runs that between them have
 every kind of row: the CPU main job (inference and end-to-end rows, drift, accuracy, the FPGA row,
-skipped rows) and an H200 Server run (load curves with the queueing models' predictions)."""
+skipped rows), an H200 Server run (load curves with the queueing models' predictions) and H200
+inference rows with NVML energy (the energy figure)."""
 
 import io
 import shutil
@@ -15,7 +16,8 @@ from accel.__main__ import main
 from accel.measure.report import load_json
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = (ROOT / "docs/results/load/main-job-after.json.gz", ROOT / "docs/results/load/server-h200.json")
+RUNS = (ROOT / "docs/results/load/main-job-after.json.gz", ROOT / "docs/results/load/server-h200.json",
+        ROOT / "docs/results/h200/compile-resnet18.json.gz")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
@@ -87,7 +89,7 @@ def test_every_figure_rendered_with_traces(browser, expected_figures):
 
 
 def test_sections_without_data_say_why(browser):
-    # The two runs have data for every question: no section is omitted.
+    # The three runs have data for every question: no section is omitted.
     assert browser.execute_script("return document.querySelectorAll('p.omitted').length") == 0
 
 
