@@ -11,16 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from accel.measure.report import load_json
+from accel.measure.report import load_json, records_from_json
 
 BATCHES = (1, 8, 32, 128, 256)
 MODELS = ("resnet18", "mobilenet_v3_small", "efficientnet_b0", "digits_cnn", "digits_mlp")
 
 
-def records(paths: Iterable[str]) -> list[tuple[str, dict]]:
-    """(file name, record) of every row that ran, in file order."""
-    return [(Path(path).name, bench["extra_info"]) for path in paths for bench in load_json(path)["benchmarks"]
-            if "latency_ms" in bench.get("extra_info", {})]  # fmt: skip
+def records(paths: Iterable[str]) -> list[dict]:
+    """The record of every row that ran, in file order."""
+    return [record for path in paths for record in records_from_json(path)]
 
 
 def files_table(paths: list[str]) -> str:
@@ -39,9 +38,9 @@ def stage_p50(record: Mapping, stage: str) -> float:
     return record["breakdown_ms"][stage]["p50"]
 
 
-def end_to_end_table(rows: list[tuple[str, dict]]) -> str:
+def end_to_end_table(rows: list[dict]) -> str:
     """PIL vs torchvision-cuda per model, backend, precision and batch: end-to-end and preprocess p50."""
-    e2e = {(r["model"], r["backend"], r["precision"], r["batch"], r["preprocess"]): r for _, r in rows if r["kind"] == "end_to_end"}
+    e2e = {(r["model"], r["backend"], r["precision"], r["batch"], r["preprocess"]): r for r in rows if r["kind"] == "end_to_end"}
     lines = ["| model | backend | precision | batch | end-to-end p50, PIL (ms) | of which preprocess | end-to-end p50, torchvision-cuda (ms) "
              "| of which preprocess | preprocess PIL / GPU | end-to-end speedup |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for (model, backend, precision, batch, path), pil in sorted(e2e.items(), key=lambda item: (MODELS.index(item[0][0]), *item[0][1:4])):
@@ -54,11 +53,11 @@ def end_to_end_table(rows: list[tuple[str, dict]]) -> str:
     return "\n".join(lines)
 
 
-def inference(rows: list[tuple[str, dict]]) -> dict[tuple, dict]:
-    return {(r["model"], r["backend"], r["precision"], r["batch"]): r for _, r in rows if r["kind"] == "inference" and r["device"] == "cuda"}
+def inference(rows: list[dict]) -> dict[tuple, dict]:
+    return {(r["model"], r["backend"], r["precision"], r["batch"]): r for r in rows if r["kind"] == "inference" and r["device"] == "cuda"}
 
 
-def fastest_table(rows: list[tuple[str, dict]]) -> str:
+def fastest_table(rows: list[dict]) -> str:
     """Per model and batch: the fastest inference row by p50, the runner-up, and the energy of both."""
     by_cell: dict[tuple, list[dict]] = defaultdict(list)
     for (model, _, _, batch), record in inference(rows).items():
@@ -80,7 +79,7 @@ def _cell(record: Mapping) -> str:
     return f"{record['backend']} {record['precision']} ({p50(record):.4g}, {energy})"
 
 
-def energy_table(rows: list[tuple[str, dict]]) -> str:
+def energy_table(rows: list[dict]) -> str:
     """mJ per image per model x backend x precision across the batch sweep ('-' not run, '0 J' where the
     counter did not move over the row's short window)."""
     cells = inference(rows)
