@@ -229,6 +229,16 @@ def combinations(selection: Selection) -> list[Combination]:
     return rows
 
 
+def no_rows_reason(selection: Selection, backends: Sequence[str]) -> str:
+    """Why `selection` makes no row of `backends`: the devices and precisions each of them runs."""
+    runs = "; ".join(
+        f"{name} runs " + ", ".join(f"{device} {'/'.join(precisions)}" for device, precisions in BACKENDS[name].precisions_by_device.items())
+        for name in backends
+    )
+    asked = f"--backends {','.join(selection.backends)} --device {','.join(selection.devices)} --precisions {','.join(selection.precisions)}"
+    return f"no rows in this selection ({asked}): {runs or 'no backend selected runs in this module'}"
+
+
 def with_preprocess(combos: Sequence[Combination], paths: Sequence[str]) -> list[Combination]:
     """End-to-end rows: each photo-model row once per preprocessing path it can take (GPU paths on
     their device only); digits rows, whose inputs are not photos, unchanged."""

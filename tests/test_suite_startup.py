@@ -85,6 +85,16 @@ def test_bad_options_fail_at_startup(tmp_path, args, message):
     assert message in result.stderr
 
 
+def test_a_selection_without_rows_says_which_devices_the_backend_runs_on(tmp_path):
+    # torch-compile has no CPU rows: pytest's empty parameter set once crashed the row grouping
+    result = run_suite(tmp_path, "--models", "digits_mlp", "--backends", "torch-compile", "--device", "cpu", "--precisions", "fp32",
+                       "-k", "test_inference", "--rounds", "1", "-rs")  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "INTERNALERROR" not in result.stdout + result.stderr
+    assert ("no rows in this selection (--backends torch-compile --device cpu --precisions fp32): "
+            "torch-compile runs cuda fp32/fp16/bf16") in result.stdout  # fmt: skip
+
+
 def test_the_table_never_replaces_a_file_the_suite_did_not_write(tmp_path):
     (tmp_path / "notes.md").write_text("my notes")
     result = run_suite(tmp_path, "--models", "digits_mlp", "--collect-only", "-q", "--benchmark-json", "notes.json")

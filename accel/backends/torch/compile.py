@@ -4,6 +4,10 @@ Weights are frozen into the graph (inductor `freezing`), shapes are static (one 
 batch size), and compilation happens in `prepare` — outside every timed region — with its duration
 reported. `reduce-overhead` mode adds CUDA graphs. max-autotune is opt-in only: it took over ten
 minutes for three models on the H100 machine.
+
+Every compiled module shares one dynamo cache (its entries hang on one wrapper function), and past
+`recompile_limit` entries dynamo silently runs eager: the H200 run's digits_mlp rows were eager for
+that reason. So a closed runner clears the cache, and `prepare` fails when it compiled nothing.
 """
 
 from __future__ import annotations
@@ -37,13 +41,20 @@ class TorchCompileRunner(TorchEagerRunner):
         if size in self.compile_seconds:
             return
         import torch._inductor.config as inductor_config
+        from torch._dynamo.utils import counters
 
         inputs = super().upload(batch)
+        graphs_before = counters["stats"]["unique_graphs"]
         started = time.perf_counter()
         with inductor_config.patch(freezing=True):
             for _ in range(3):  # compile, then let cudagraph trees record and settle
                 self.enqueue(inputs)
                 self.synchronize()
+        if counters["stats"]["unique_graphs"] == graphs_before:
+            raise RuntimeError(
+                f"{self.combo.test_id}: torch.compile made no graph for batch size {size}: dynamo fell back to eager "
+                "(its warnings above say why, e.g. torch._dynamo.config.recompile_limit)"
+            )
         self.compile_seconds[size] = round(time.perf_counter() - started, 2)
 
     def upload(self, batch: np.ndarray) -> torch.Tensor:
@@ -53,6 +64,10 @@ class TorchCompileRunner(TorchEagerRunner):
 
     def download(self, outputs: torch.Tensor) -> np.ndarray:
         return super().download(outputs.clone())
+
+    def close(self) -> None:
+        super().close()
+        torch._dynamo.reset()  # drop this runner's graphs, so the next compiled module starts under the limit
 
     def describe(self) -> dict[str, object]:
         return {
