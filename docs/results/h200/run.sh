@@ -3,29 +3,41 @@
 # resumes across device commands: each command runs the steps not yet done until BUDGET seconds
 # are spent (a step still running then gets SIGINT, so the suite writes STEP.interrupted.json, and
 # runs again whole next time; the artifact cache makes the rerun cheap). Steps that need
-# onnxruntime-gpu wait until all of its wheel parts have arrived in /tmp/gpu-parts.
+# onnxruntime-gpu or DALI wait until that bundle's bytes have all arrived in /tmp/gpu-parts
+# (bundle-wheels.sh makes the parts).
 #
 # Usage, from the repository root on the GPU machine:  BUDGET=240 OUT=/some/dir bash docs/results/h200/run.sh
-# Env: WHEEL_PARTS (default 6), STATE (default /tmp/h200-run: done markers, logs, JSON),
-# ACCEL_CACHE_DIR (default /tmp/accel-cache).
+# Env: STEPS (the step names to run, in this order; default every step below), STATE (default
+# /tmp/h200-run: done markers, logs, JSON), ACCEL_CACHE_DIR (default /tmp/accel-cache).
 set -uo pipefail
 start=$SECONDS
 budget=${BUDGET:?BUDGET=seconds this command may spend}
 out=${OUT:?OUT=folder for the results of this command}
 state=${STATE:-/tmp/h200-run}
-parts=${WHEEL_PARTS:-6}
 export ACCEL_CACHE_DIR=${ACCEL_CACHE_DIR:-/tmp/accel-cache} PYTHONUNBUFFERED=1
 mkdir -p "$state/done" "$out"
 
-have_ort=0
-if [ -d /tmp/gpu-site ]; then
-  have_ort=1
-elif [ "$(ls /tmp/gpu-parts/chunk.* 2>/dev/null | wc -l)" -ge "$parts" ]; then
-  echo "== installing onnxruntime-gpu from $parts parts"
-  (cat /tmp/gpu-parts/chunk.* | tar -x -C /tmp/gpu-parts &&
-   python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/gpu-site /tmp/gpu-parts/*.whl) && have_ort=1
-fi
-[ $have_ort = 1 ] && export PYTHONPATH=/tmp/gpu-site:$PWD || export PYTHONPATH=$PWD
+parts=/tmp/gpu-parts
+unpack() {  # NAME DIR: unpack bundle NAME into DIR once all of its bytes are in $parts; fails while some are missing
+  local name=$1 dir=$2 offset=0 size='' entry bytes
+  [ -e "$dir/.unpacked-$name" ] && return 0
+  [ -e "$parts/manifest" ] || return 1
+  while read -r entry bytes; do
+    [ "$entry" = "$name" ] && { size=$bytes; break; }
+    offset=$((offset + bytes))
+  done <"$parts/manifest"
+  [ -n "$size" ] && [ "$(cat "$parts"/stream.* | wc -c)" -ge $((offset + size)) ] || return 1
+  echo "== unpacking $name into $dir"
+  mkdir -p "$dir" && cat "$parts"/stream.* | tail -c +$((offset + 1)) | head -c "$size" | xz -d | tar -x -C "$dir" &&
+    touch "$dir/.unpacked-$name"
+}
+have=""
+# onnxruntime-gpu beside the image's CPU onnxruntime (same package name), first on PYTHONPATH
+unpack ort /tmp/gpu-site && have="$have ort"
+# DALI into the interpreter's own site-packages: its `nvidia` folder must merge with the image's
+unpack dali "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" && have="$have dali"
+case "$have" in *ort*) export PYTHONPATH=/tmp/gpu-site:$PWD ;; *) export PYTHONPATH=$PWD ;; esac
+echo "== bundles here:${have:- none}"
 
 # The tuned configs of docs/results/tuning/h200.json were measured on an H200 host whose fingerprint
 # (CPU flags, runtime versions: onnxruntime-gpu is absent until its wheels arrive) may differ from
@@ -56,33 +68,61 @@ imagenet=resnet18,mobilenet_v3_small,efficientnet_b0
 digits=digits_cnn,digits_mlp
 batches=1,8,32,128,256
 common=(-p no:cacheprovider --device cuda --max-time 0.2 --warmup 3 -q -rs --no-html-report --tuning "$tuning")
-# name | needs onnxruntime-gpu | pytest arguments
-steps=(
-  "skips|0|benchmarks --backends tensorrt,tensorrt-cudagraph,trtexec --models $imagenet,$digits --precisions fp32,fp16,int8 --batch $batches"
-  "torch-imagenet|0|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
-  "torch-digits|0|benchmarks --backends torch,torch-cudagraph --models $digits --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
-  "torch-e2e|0|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess pil,torchvision-cuda,dali -k test_end_to_end"
-  "compile-resnet18|0|benchmarks --backends torch-compile-cudagraph --models resnet18 --precisions fp16 --batch 1,256 -k test_inference"
-  "compile-mobilenet|0|benchmarks --backends torch-compile-cudagraph --models mobilenet_v3_small --precisions fp16 --batch 1,256 -k test_inference"
-  "compile-efficientnet|0|benchmarks --backends torch-compile-cudagraph --models efficientnet_b0 --precisions fp16 --batch 1,256 -k test_inference"
-  "ort-imagenet|1|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp32,fp16,int8 --batch $batches -k test_inference"
-  "ort-digits|1|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $digits --precisions fp32,fp16,int8 --batch $batches -k test_inference"
-  "ort-e2e|1|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess pil,torchvision-cuda -k test_end_to_end"
-  "server|1|benchmarks/test_server.py::test_server --backends torch-cudagraph,onnxruntime-cudagraph --models $imagenet,$digits --precisions fp16 --batch 1 --scenarios server --server-time 4 --server-load 0.3,0.6,0.85"
-  "compile-digits|0|benchmarks --backends torch-compile-cudagraph --models $digits --precisions fp16 --batch $batches -k test_inference"
-  "e2e-fp32|1|benchmarks --backends torch-cudagraph,onnxruntime-cudagraph --models $imagenet --precisions fp32 --batch 1,32 --preprocess pil,torchvision-cuda -k test_end_to_end"
+compile=torch-compile-cudagraph
+# name | bundles it needs (- for none) | pytest arguments (shell words: quotes group)
+all_steps=(
+  # first run (README: the steps and their outcomes)
+  "skips|-|benchmarks --backends tensorrt,tensorrt-cudagraph,trtexec --models $imagenet,$digits --precisions fp32,fp16,int8 --batch $batches"
+  "torch-imagenet|-|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  "torch-digits|-|benchmarks --backends torch,torch-cudagraph --models $digits --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  "torch-e2e|-|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess pil,torchvision-cuda,dali -k test_end_to_end"
+  "compile-resnet18|-|benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1,256 -k test_inference"
+  "compile-mobilenet|-|benchmarks --backends $compile --models mobilenet_v3_small --precisions fp16 --batch 1,256 -k test_inference"
+  "compile-efficientnet|-|benchmarks --backends $compile --models efficientnet_b0 --precisions fp16 --batch 1,256 -k test_inference"
+  "ort-imagenet|ort|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp32,fp16,int8 --batch $batches -k test_inference"
+  "ort-digits|ort|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $digits --precisions fp32,fp16,int8 --batch $batches -k test_inference"
+  "ort-e2e|ort|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess pil,torchvision-cuda -k test_end_to_end"
+  "server|ort|benchmarks/test_server.py::test_server --backends torch-cudagraph,onnxruntime-cudagraph --models $imagenet,$digits --precisions fp16 --batch 1 --scenarios server --server-time 4 --server-load 0.3,0.6,0.85"
+  "compile-digits|-|benchmarks --backends $compile --models $digits --precisions fp16 --batch $batches -k test_inference"
+  "e2e-fp32|ort|benchmarks --backends torch-cudagraph,onnxruntime-cudagraph --models $imagenet --precisions fp32 --batch 1,32 --preprocess pil,torchvision-cuda -k test_end_to_end"
+  # second run: what the first did not reach, and torch.compile at every batch and precision
+  "torch-efficientnet-cudagraph|-|benchmarks --backends torch-cudagraph --models efficientnet_b0 --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  "torch-efficientnet-bf16|-|benchmarks --backends torch --models efficientnet_b0 --precisions bf16 --batch 32,128,256 -k test_inference"
+  "ort-efficientnet-cudagraph|ort|benchmarks --backends onnxruntime-cudagraph --models efficientnet_b0 --precisions fp32,fp16 --batch $batches -k 'test_inference and (fp16 or b128 or b256)'"
+  "compile-fp16-resnet18|-|benchmarks --backends $compile --models resnet18 --precisions fp16 --batch $batches -k test_inference"
+  "compile-fp16-mobilenet|-|benchmarks --backends $compile --models mobilenet_v3_small --precisions fp16 --batch $batches -k test_inference"
+  "compile-fp16-efficientnet|-|benchmarks --backends $compile --models efficientnet_b0 --precisions fp16 --batch $batches -k test_inference"
+  "compile-fp32-bf16-resnet18|-|benchmarks --backends $compile --models resnet18 --precisions fp32,bf16 --batch $batches -k test_inference"
+  "compile-fp32-bf16-mobilenet|-|benchmarks --backends $compile --models mobilenet_v3_small --precisions fp32,bf16 --batch $batches -k test_inference"
+  "compile-fp32-bf16-efficientnet|-|benchmarks --backends $compile --models efficientnet_b0 --precisions fp32,bf16 --batch $batches -k test_inference"
+  "compile-plain|-|benchmarks --backends torch-compile --models $imagenet --precisions fp16 --batch 1,256 -k test_inference"
+  "e2e-dali-torch|dali|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess dali -k test_end_to_end"
+  "e2e-dali-ort|ort,dali|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess dali -k test_end_to_end"
 )
+steps=()
+for step in "${all_steps[@]}"; do
+  name=${step%%|*}
+  if [ -z "${STEPS:-}" ] || [[ " $STEPS " == *" $name "* ]]; then steps+=("$step"); fi
+done
+[ ${#steps[@]} -gt 0 ] || { echo "run.sh: STEPS names no step: $STEPS" >&2; exit 2; }
+if [ -n "${STEPS:-}" ]; then  # STEPS also sets the order
+  ordered=()
+  for name in $STEPS; do for step in "${steps[@]}"; do [ "${step%%|*}" = "$name" ] && ordered+=("$step"); done; done
+  steps=("${ordered[@]}")
+fi
 
 for step in "${steps[@]}"; do
-  IFS='|' read -r name needs_ort args <<<"$step"
+  IFS='|' read -r name needs args <<<"$step"
   [ -e "$state/done/$name" ] && continue
-  [ "$needs_ort" = 1 ] && [ $have_ort = 0 ] && { echo "== $name waits for onnxruntime-gpu"; continue; }
+  missing=""
+  for bundle in ${needs//,/ }; do [ "$bundle" = - ] || [[ " $have " == *" $bundle "* ]] || missing="$missing $bundle"; done
+  [ -n "$missing" ] && { echo "== $name waits for:$missing"; continue; }
   left=$((budget - (SECONDS - start)))
   [ $left -lt 45 ] && { echo "== $name: ${left}s left in this command, next time"; continue; }
   echo "== $name ($(date -u +%H:%M:%S), ${left}s left): pytest $args"
-  # shellcheck disable=SC2086  # args is a word list by design
   rm -f "$state/$name".*  # an earlier command's cut-short attempt
-  timeout -s INT -k 30 $((left - 10)) python3 -m pytest $args "${common[@]}" \
+  eval "words=($args)"
+  timeout -s INT -k 30 $((left - 10)) python3 -m pytest "${words[@]}" "${common[@]}" \
       --benchmark-json "$state/$name.json" >"$state/$name.log" 2>&1
   rc=$?
   tail -3 "$state/$name.log"
