@@ -28,7 +28,9 @@ unpack() {  # NAME DIR: unpack bundle NAME into DIR once all of its bytes are in
   done <"$parts/manifest"
   [ -n "$size" ] && [ "$(cat "$parts"/stream.* | wc -c)" -ge $((offset + size)) ] || return 1
   echo "== unpacking $name into $dir"
-  mkdir -p "$dir" && cat "$parts"/stream.* | tail -c +$((offset + 1)) | head -c "$size" | xz -d | tar -x -C "$dir" &&
+  # pipefail off here: head stops reading after the bundle's bytes, which breaks the pipe behind it;
+  # tar's own status says whether the bundle unpacked whole
+  mkdir -p "$dir" && (set +o pipefail; cat "$parts"/stream.* | tail -c +$((offset + 1)) | head -c "$size" | xz -d | tar -x -C "$dir") &&
     touch "$dir/.unpacked-$name"
 }
 have=""
@@ -126,7 +128,9 @@ for step in "${steps[@]}"; do
       --benchmark-json "$state/$name.json" >"$state/$name.log" 2>&1
   rc=$?
   tail -3 "$state/$name.log"
-  if [ -e "$state/$name.json" ] && [ ! -e "$state/$name.interrupted.json" ]; then touch "$state/done/$name"; echo "== $name done (exit $rc)"; else echo "== $name cut short (exit $rc)"; fi
+  # done: pytest ran to its end (0, or 1 for failed rows) and wrote the JSON; a step cut short before
+  # its first row ends has no STEP.interrupted.json, only its exit status (124: timeout's SIGINT) says so
+  if [ $rc -le 1 ] && [ -e "$state/$name.json" ] && [ ! -e "$state/$name.interrupted.json" ]; then touch "$state/done/$name"; echo "== $name done (exit $rc)"; else echo "== $name cut short (exit $rc)"; fi
 done
 echo "== done: $(ls "$state/done" | tr '\n' ' ')"
 tar -czf "$out/results.tgz" -C "$state" --exclude done .  # everything so far: few files travel back per command

@@ -17,16 +17,31 @@ BATCHES = (1, 8, 32, 128, 256)
 MODELS = ("resnet18", "mobilenet_v3_small", "efficientnet_b0", "digits_cnn", "digits_mlp")
 
 
+def by_start(paths: Iterable[str]) -> list[str]:
+    """The files in the order they were measured (each JSON's `datetime`, when its pytest started)."""
+    return sorted(paths, key=lambda path: load_json(path)["datetime"])
+
+
 def records(paths: Iterable[str]) -> list[dict]:
-    """The record of every row that ran, in file order."""
-    return [record for path in paths for record in records_from_json(path)]
+    """The record of every row that ran, oldest file first: where two runs measured the same row, the
+    tables below (dicts keyed by the row) keep the later measurement."""
+    return [record for path in by_start(paths) for record in records_from_json(path)]
+
+
+def row_key(record: Mapping) -> tuple:
+    return (record["kind"], record["model"], record["backend"], record["precision"], record["batch"], record.get("preprocess"))
 
 
 def files_table(paths: list[str]) -> str:
-    lines = ["| file | rows | skipped rows (reasons in the file's `accel.skipped`) |", "|---|---|---|"]
-    for path in paths:
+    lines = ["| file | measured from (UTC) | rows | of them measured again later | skipped rows (reasons in the file's `accel.skipped`) |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    ordered = by_start(paths)
+    for index, path in enumerate(ordered):
         data = load_json(path)
-        lines.append(f"| `{Path(path).name}` | {len(data['benchmarks'])} | {len(data.get('accel', {}).get('skipped', []))} |")
+        later = {row_key(record) for other in ordered[index + 1 :] for record in records_from_json(other)}
+        again = sum(row_key(record) in later for record in records_from_json(path))
+        lines.append(f"| `{Path(path).name}` | {data['datetime'][:16].replace('T', ' ')} | {len(data['benchmarks'])} | {again or '-'} "
+                     f"| {len(data.get('accel', {}).get('skipped', []))} |")  # fmt: skip
     return "\n".join(lines)
 
 
