@@ -22,22 +22,30 @@ def resize_size_for(crop_size: int) -> int:
     return int(round(crop_size * RESIZE_RATIO))
 
 
-def resize_shorter_side(image: Image.Image, size: int) -> Image.Image:
-    """Resize so the shorter side equals `size`, as torchvision's Resize(int) does."""
-    width, height = image.size
+def resized_size(width: int, height: int, size: int) -> tuple[int, int]:
+    """(width, height) after torchvision's Resize(size): shorter side `size`, longer side truncated.
+    Other libraries round the longer side instead, so GPU paths take these sizes from here."""
     short, long = (width, height) if width <= height else (height, width)
     new_long = int(size * long / short)
-    new_w, new_h = (size, new_long) if width <= height else (new_long, size)
-    if (new_w, new_h) == (width, height):
+    return (size, new_long) if width <= height else (new_long, size)
+
+
+def center_crop_origin(width: int, height: int, size: int) -> tuple[int, int]:
+    """(left, top) of torchvision's centre crop: Python's round, so half-way offsets go to the even pixel."""
+    return int(round((width - size) / 2.0)), int(round((height - size) / 2.0))
+
+
+def resize_shorter_side(image: Image.Image, size: int) -> Image.Image:
+    """Resize so the shorter side equals `size`, as torchvision's Resize(int) does."""
+    new_size = resized_size(*image.size, size)
+    if new_size == image.size:
         return image
-    return image.resize((new_w, new_h), Image.BILINEAR)
+    return image.resize(new_size, Image.BILINEAR)
 
 
 def center_crop(image: Image.Image, size: int) -> Image.Image:
     """Centre crop with torchvision's rounding of the offsets."""
-    width, height = image.size
-    top = int(round((height - size) / 2.0))
-    left = int(round((width - size) / 2.0))
+    left, top = center_crop_origin(*image.size, size)
     return image.crop((left, top, left + size, top + size))
 
 
