@@ -17,7 +17,7 @@ from accel.measure.report import load_json
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = (ROOT / "docs/results/load/main-job-after.json.gz", ROOT / "docs/results/load/server-h200.json",
-        ROOT / "docs/results/h200/compile-resnet18.json.gz")
+        ROOT / "docs/results/h200/compile-fp16-resnet18.json.gz")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
