@@ -229,13 +229,22 @@ def combinations(selection: Selection) -> list[Combination]:
     return rows
 
 
+def _backend_reach(name: str) -> str:
+    """What a backend runs: devices and precisions, and its models and batch limit where it has them."""
+    spec = BACKENDS[name]
+    reach = f"{name} runs " + ", ".join(f"{device} {'/'.join(precisions)}" for device, precisions in spec.precisions_by_device.items())
+    if spec.models != MODELS:
+        reach += f" on {','.join(spec.models)}"
+    if spec.max_batch is not None:
+        reach += f" at batch <= {spec.max_batch}"
+    return reach
+
+
 def no_rows_reason(selection: Selection, backends: Sequence[str]) -> str:
-    """Why `selection` makes no row of `backends`: the devices and precisions each of them runs."""
-    runs = "; ".join(
-        f"{name} runs " + ", ".join(f"{device} {'/'.join(precisions)}" for device, precisions in BACKENDS[name].precisions_by_device.items())
-        for name in backends
-    )
-    asked = f"--backends {','.join(selection.backends)} --device {','.join(selection.devices)} --precisions {','.join(selection.precisions)}"
+    """Why `selection` makes no row of `backends`: what each of them runs, against what was asked."""
+    runs = "; ".join(_backend_reach(name) for name in backends)
+    asked = (f"--backends {','.join(selection.backends)} --models {','.join(selection.models)} --device {','.join(selection.devices)} "
+             f"--precisions {','.join(selection.precisions)} --batch {','.join(map(str, selection.batches))}")  # fmt: skip
     return f"no rows in this selection ({asked}): {runs or 'no backend selected runs in this module'}"
 
 

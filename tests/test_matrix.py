@@ -76,3 +76,11 @@ def test_cuda_rows_generated_and_skipped_without_gpu(monkeypatch):
 def test_cpu_rows_runnable_here():
     combo = matrix.Combination("resnet18", "onnxruntime", "fp32", "cpu", 1)
     assert skip_reason(combo) is None
+
+
+def test_no_rows_reason_names_a_backends_models_and_batch_limit():
+    from accel.matrix import Selection, no_rows_reason
+
+    reason = no_rows_reason(Selection(models=("resnet18",), backends=("fpga",), devices=("fpga",), batches=(8,)), ["fpga"])
+    assert reason == ("no rows in this selection (--backends fpga --models resnet18 --device fpga --precisions fp32,fp16,bf16,int8 --batch 8): "
+                      "fpga runs fpga int8 on digits_mlp at batch <= 1")  # fmt: skip

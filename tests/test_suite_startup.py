@@ -91,7 +91,7 @@ def test_a_selection_without_rows_says_which_devices_the_backend_runs_on(tmp_pat
                        "-k", "test_inference", "--rounds", "1", "-rs")  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "INTERNALERROR" not in result.stdout + result.stderr
-    assert ("no rows in this selection (--backends torch-compile --device cpu --precisions fp32): "
+    assert ("no rows in this selection (--backends torch-compile --models digits_mlp --device cpu --precisions fp32 --batch 1,8): "
             "torch-compile runs cuda fp32/fp16/bf16") in result.stdout  # fmt: skip
 
 

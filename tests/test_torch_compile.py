@@ -1,6 +1,7 @@
 """The torch.compile runner never measures eager by accident: dynamo's cache is shared by every
 compiled module and falls back to eager past its recompile limit (the H200 run's digits_mlp rows),
-so `prepare` must fail when it compiled nothing and `close` must leave room for the next runner.
+so `prepare` must fail when it compiled nothing, and the last runner to close must leave room for
+the next one without clearing what a runner still open compiled (tuning holds variants side by side).
 Dynamo runs here with its eager backend (the cache logic is dynamo's; inductor would only be slow)."""
 
 import numpy as np
@@ -18,6 +19,7 @@ from accel.zoo.digits import build
 def dynamo_eager_backend(monkeypatch):
     real_compile = torch.compile
     monkeypatch.setattr(torch_compile.torch, "compile", lambda module, mode, **kw: real_compile(module, backend="eager", **kw))
+    monkeypatch.setattr(TorchCompileRunner, "open_runners", 0)  # runners other tests left open do not count
     torch._dynamo.reset()
     with torch._dynamo.config.patch(recompile_limit=2):
         yield
@@ -52,3 +54,17 @@ def test_a_closed_runner_leaves_the_cache_to_the_next():
         outputs = second.download(second.infer(second.upload(_batch(size))))
         assert outputs.shape == (size, 10)
     assert set(second.compile_seconds) == {1, 8}
+
+
+def test_closing_one_runner_keeps_the_graphs_of_another_still_open():
+    from torch._dynamo.utils import counters
+
+    kept, closed = _runner("digits_mlp"), _runner("digits_cnn")
+    kept.prepare(_batch(1))
+    closed.close()
+    graphs = counters["stats"]["unique_graphs"]
+    kept.download(kept.infer(kept.upload(_batch(1))))
+    assert counters["stats"]["unique_graphs"] == graphs  # no recompile: its entry survived the other's close
+    kept.close()
+    kept.close()  # closing twice counts once
+    assert TorchCompileRunner.open_runners == 0

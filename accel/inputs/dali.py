@@ -95,7 +95,8 @@ class DaliPreprocess(DevicePreprocess):
 
     def describe(self) -> dict[str, object]:
         return {
-            "decode": f"DALI fn.decoders.image(device='{DALI_DEVICES[self.device]}')",
+            "decode": f"DALI fn.decoders.image(device='{DALI_DEVICES[self.device]}')"
+            + (", hw_decoder_load 0.65 (its default): the chip's JPEG decoder where it has one, as on Hopper" if self.device == "cuda" else ""),
             "resize": "DALI fn.resize(linear, antialias) to torchvision's size, crop at torchvision's origin (read from each JPEG header)",
             "h2d": "encoded bytes, inside DALI's mixed decoder (preprocess stage)",
         }

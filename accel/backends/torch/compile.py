@@ -7,7 +7,9 @@ minutes for three models on the H100 machine.
 
 Every compiled module shares one dynamo cache (its entries hang on one wrapper function), and past
 `recompile_limit` entries dynamo silently runs eager: the H200 run's digits_mlp rows were eager for
-that reason. So a closed runner clears the cache, and `prepare` fails when it compiled nothing.
+that reason. So the cache is cleared when the last open compiled runner closes (the reset is
+process-wide: runners open side by side, as tuning's variants are, keep theirs), and `prepare`
+fails when it compiled nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ from accel.backends.torch.eager import TorchEagerRunner
 class TorchCompileRunner(TorchEagerRunner):
     """Eager module compiled by inductor; outputs cloned on download (cudagraph trees reuse buffers)."""
 
+    open_runners = 0  # compiled runners not yet closed, in this process
+
     def __init__(self, combo: Combination, module: torch.nn.Module, channels_last: bool, mode: str) -> None:
         super().__init__(combo, module, channels_last)
         self.mode = mode
         self.forward = torch.compile(self.module, mode=self.mode, dynamic=False, fullgraph=False)
         self.compile_seconds: dict[int, float] = {}
+        self.closed = False
+        TorchCompileRunner.open_runners += 1
 
     def _stream(self) -> torch.cuda.Stream | None:
         # Inductor's CUDA-graph trees expect the current (default) stream; a side stream made
@@ -67,7 +73,12 @@ class TorchCompileRunner(TorchEagerRunner):
 
     def close(self) -> None:
         super().close()
-        torch._dynamo.reset()  # drop this runner's graphs, so the next compiled module starts under the limit
+        if self.closed:
+            return
+        self.closed = True
+        TorchCompileRunner.open_runners -= 1
+        if TorchCompileRunner.open_runners == 0:
+            torch._dynamo.reset()  # no compiled runner left: the next one starts with an empty cache
 
     def describe(self) -> dict[str, object]:
         return {

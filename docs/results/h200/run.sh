@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The full GPU run behind docs/results/h200 (README.md there), as a queue of pytest steps that
 # resumes across device commands: each command runs the steps not yet done until BUDGET seconds
-# are spent (a step still running then gets SIGINT, so the suite writes STEP.interrupted.json, and
-# runs again whole next time; the artifact cache makes the rerun cheap). Steps that need
+# are spent (a step still running then gets SIGINT, so the suite writes STEP.interrupted.json, kept
+# as STEP.partN.json; next time the step runs again without the rows its parts hold). Steps that need
 # onnxruntime-gpu or DALI wait until that bundle's bytes have all arrived in /tmp/gpu-parts
 # (bundle-wheels.sh makes the parts).
 #
 # Usage, from the repository root on the GPU machine:  BUDGET=240 OUT=/some/dir bash docs/results/h200/run.sh
 # Env: STEPS (the step names to run, in this order; default every step below), STATE (default
-# /tmp/h200-run: done markers, logs, JSON), ACCEL_CACHE_DIR (default /tmp/accel-cache).
+# /tmp/h200-run: done markers, logs, JSON), ACCEL_CACHE_DIR (default /tmp/accel-cache), DEVICE
+# (default cuda; cpu runs the queue on a machine without a GPU, untuned, to check its mechanics).
 set -uo pipefail
 start=$SECONDS
 budget=${BUDGET:?BUDGET=seconds this command may spend}
@@ -45,8 +46,9 @@ echo "== bundles here:${have:- none}"
 # (CPU flags, runtime versions: onnxruntime-gpu is absent until its wheels arrive) may differ from
 # this one's; the section with this machine's GPUs is filed under this machine's key, and the
 # differences are printed (and kept in tuning-retarget.txt).
+device=${DEVICE:-cuda}
 tuning=$state/tuning.json
-python3 - docs/results/tuning/h200.json "$tuning" <<'EOF' | tee "$out/tuning-retarget.txt"
+[ "$device" = cuda ] && python3 - docs/results/tuning/h200.json "$tuning" <<'EOF' | tee "$out/tuning-retarget.txt"
 import json, sys
 from accel.tuning.machine import fingerprint, machine_key
 source, target = sys.argv[1:]
@@ -64,12 +66,16 @@ print(f"tuning: section {old_key} of {source} filed under this machine's key {ke
 data["machines"][key] = {"machine": here, "rows": section["rows"]}
 json.dump(data, open(target, "w"), indent=1)
 EOF
-[ -s "$tuning" ] || { echo "run.sh: could not write $tuning" >&2; exit 1; }
+tuned=()
+if [ "$device" = cuda ]; then
+  [ -s "$tuning" ] || { echo "run.sh: could not write $tuning" >&2; exit 1; }
+  tuned=(--tuning "$tuning")
+fi
 
 imagenet=resnet18,mobilenet_v3_small,efficientnet_b0
 digits=digits_cnn,digits_mlp
 batches=1,8,32,128,256
-common=(-p no:cacheprovider --device cuda --max-time 0.2 --warmup 3 -q -rs --no-html-report --tuning "$tuning")
+common=(-p no:cacheprovider --device "$device" --max-time 0.2 --warmup 3 -q -rs --no-html-report "${tuned[@]}")
 compile=torch-compile-cudagraph
 # name | bundles it needs (- for none) | pytest arguments (shell words: quotes group)
 all_steps=(
@@ -122,15 +128,30 @@ for step in "${steps[@]}"; do
   left=$((budget - (SECONDS - start)))
   [ $left -lt 45 ] && { echo "== $name: ${left}s left in this command, next time"; continue; }
   echo "== $name ($(date -u +%H:%M:%S), ${left}s left): pytest $args"
-  rm -f "$state/$name".*  # an earlier command's cut-short attempt
+  rm -f "$state/$name".json "$state/$name".md "$state/$name".interrupted.*  # a cut-short attempt's leftovers
   eval "words=($args)"
+  kept=("$state/$name".part*.json)
+  [ -e "${kept[0]}" ] || kept=()
+  for part in "${kept[@]}"; do  # rows an earlier attempt finished (pytest-benchmark's fullname is the node id)
+    while read -r node; do words+=(--deselect "$node"); done < <(python3 -c 'import json, sys
+for row in json.load(open(sys.argv[1]))["benchmarks"]: print(row["fullname"])' "$part")
+  done
+  echo "== $name attempt $(( ${#kept[@]} + 1 ))" >>"$state/$name.log"
   timeout -s INT -k 30 $((left - 10)) python3 -m pytest "${words[@]}" "${common[@]}" \
-      --benchmark-json "$state/$name.json" >"$state/$name.log" 2>&1
+      --benchmark-json "$state/$name.json" >>"$state/$name.log" 2>&1
   rc=$?
   tail -3 "$state/$name.log"
-  # done: pytest ran to its end (0, or 1 for failed rows) and wrote the JSON; a step cut short before
-  # its first row ends has no STEP.interrupted.json, only its exit status (124: timeout's SIGINT) says so
-  if [ $rc -le 1 ] && [ -e "$state/$name.json" ] && [ ! -e "$state/$name.interrupted.json" ]; then touch "$state/done/$name"; echo "== $name done (exit $rc)"; else echo "== $name cut short (exit $rc)"; fi
+  # done: pytest ran to its end (0, or 1 for failed rows) and wrote the JSON, or (5) the kept parts
+  # hold every row; a step cut short before its first row ends has no STEP.interrupted.json, only
+  # its exit status (124: timeout's SIGINT) says so
+  if { [ $rc -le 1 ] && [ -e "$state/$name.json" ] && [ ! -e "$state/$name.interrupted.json" ]; } ||
+     { [ $rc = 5 ] && [ ${#kept[@]} -gt 0 ]; }; then
+    touch "$state/done/$name"
+    echo "== $name done (exit $rc)"
+  else
+    [ -e "$state/$name.interrupted.json" ] && mv "$state/$name.interrupted.json" "$state/$name.part$(( ${#kept[@]} + 1 )).json"
+    echo "== $name cut short (exit $rc)"
+  fi
 done
 echo "== done: $(ls "$state/done" | tr '\n' ' ')"
 tar -czf "$out/results.tgz" -C "$state" --exclude done .  # everything so far: few files travel back per command

@@ -18,7 +18,8 @@ MODELS = ("resnet18", "mobilenet_v3_small", "efficientnet_b0", "digits_cnn", "di
 
 
 def by_start(paths: Iterable[str]) -> list[str]:
-    """The files in the order they were measured (each JSON's `datetime`, when its pytest started)."""
+    """The files in the order they were measured (each JSON's `datetime`, written when its pytest
+    session ended; the steps ran one after another, so this is also the order they started in)."""
     return sorted(paths, key=lambda path: load_json(path)["datetime"])
 
 
@@ -33,7 +34,7 @@ def row_key(record: Mapping) -> tuple:
 
 
 def files_table(paths: list[str]) -> str:
-    lines = ["| file | measured from (UTC) | rows | of them measured again later | skipped rows (reasons in the file's `accel.skipped`) |",
+    lines = ["| file | written (UTC) | rows | of them measured again later | skipped rows (reasons in the file's `accel.skipped`) |",
              "|---|---|---|---|---|"]  # fmt: skip
     ordered = by_start(paths)
     for index, path in enumerate(ordered):

@@ -14,6 +14,7 @@ import json
 import subprocess
 
 import numpy as np
+import nvidia.dali
 from nvidia.dali import fn, pipeline_def, types
 
 from accel.artifacts.cache import ArtifactCache
@@ -61,6 +62,7 @@ def levels(candidate: np.ndarray) -> dict[str, float]:
 result = {
     "command": "ACCEL_CACHE_DIR=/tmp/cache python docs/results/preprocess/dali_cpu_probe.py",
     "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+    "dali_version": nvidia.dali.__version__,
     "images": len(items),
     "pixels_vs_pil_levels": {"dali_own_geometry_cpu": levels(dali_own_geometry()), "accel_dali_cpu": levels(accel_dali())},
     "machine_info": collect(),
