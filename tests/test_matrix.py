@@ -79,8 +79,6 @@ def test_cpu_rows_runnable_here():
 
 
 def test_no_rows_reason_names_a_backends_models_and_batch_limit():
-    from accel.matrix import Selection, no_rows_reason
-
-    reason = no_rows_reason(Selection(models=("resnet18",), backends=("fpga",), devices=("fpga",), batches=(8,)), ["fpga"])
+    reason = matrix.no_rows_reason(matrix.Selection(models=("resnet18",), backends=("fpga",), devices=("fpga",), batches=(8,)), ["fpga"])
     assert reason == ("no rows in this selection (--backends fpga --models resnet18 --device fpga --precisions fp32,fp16,bf16,int8 --batch 8): "
                       "fpga runs fpga int8 on digits_mlp at batch <= 1")  # fmt: skip

@@ -74,12 +74,13 @@ class DaliPreprocess(DevicePreprocess):
         self.pipeline = pipeline()
         self.pipeline.build()
 
-    def load(self, items: Sequence[EncodedImage]) -> list[np.ndarray]:
-        return [np.frombuffer(item.data, dtype=np.uint8) for item in items]
+    def load(self, items: Sequence[EncodedImage]) -> list[tuple[np.ndarray, bytes]]:
+        """Each photo's bytes as DALI's input array and as the bytes its header is read from (no copy)."""
+        return [(np.frombuffer(item.data, dtype=np.uint8), item.data) for item in items]
 
-    def __call__(self, loaded: Sequence[np.ndarray]) -> torch.Tensor:
-        geometry = [photo_geometry(item.tobytes(), self.resize_size, self.crop_size) for item in loaded]
-        self.pipeline.feed_input("jpegs", list(loaded))
+    def __call__(self, loaded: Sequence[tuple[np.ndarray, bytes]]) -> torch.Tensor:
+        geometry = [photo_geometry(data, self.resize_size, self.crop_size) for _, data in loaded]
+        self.pipeline.feed_input("jpegs", [array for array, _ in loaded])
         for index, name in enumerate(("sizes", "anchor_x", "anchor_y")):
             self.pipeline.feed_input(name, [photo[index] for photo in geometry])
         (output,) = self.pipeline.run()

@@ -107,16 +107,14 @@ all_steps=(
   "e2e-dali-torch|dali|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess dali -k test_end_to_end"
   "e2e-dali-ort|ort,dali|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess dali -k test_end_to_end"
 )
-steps=()
-for step in "${all_steps[@]}"; do
-  name=${step%%|*}
-  if [ -z "${STEPS:-}" ] || [[ " $STEPS " == *" $name "* ]]; then steps+=("$step"); fi
-done
-[ ${#steps[@]} -gt 0 ] || { echo "run.sh: STEPS names no step: $STEPS" >&2; exit 2; }
-if [ -n "${STEPS:-}" ]; then  # STEPS also sets the order
-  ordered=()
-  for name in $STEPS; do for step in "${steps[@]}"; do [ "${step%%|*}" = "$name" ] && ordered+=("$step"); done; done
-  steps=("${ordered[@]}")
+steps=("${all_steps[@]}")
+if [ -n "${STEPS:-}" ]; then  # the named steps, in STEPS' order
+  steps=()
+  for name in $STEPS; do
+    count=${#steps[@]}
+    for step in "${all_steps[@]}"; do [ "${step%%|*}" = "$name" ] && steps+=("$step"); done
+    [ ${#steps[@]} -gt "$count" ] || { echo "run.sh: STEPS names no step '$name'" >&2; exit 2; }
+  done
 fi
 
 for step in "${steps[@]}"; do
@@ -141,11 +139,12 @@ for row in json.load(open(sys.argv[1]))["benchmarks"]: print(row["fullname"])' "
       --benchmark-json "$state/$name.json" >>"$state/$name.log" 2>&1
   rc=$?
   tail -3 "$state/$name.log"
-  # done: pytest ran to its end (0, or 1 for failed rows) and wrote the JSON, or (5) the kept parts
-  # hold every row; a step cut short before its first row ends has no STEP.interrupted.json, only
-  # its exit status (124: timeout's SIGINT) says so
-  if { [ $rc -le 1 ] && [ -e "$state/$name.json" ] && [ ! -e "$state/$name.interrupted.json" ]; } ||
-     { [ $rc = 5 ] && [ ${#kept[@]} -gt 0 ]; }; then
+  # done: no STEP.interrupted.json, and pytest either wrote its rows (timeout's SIGINT may land after
+  # that: exit 124) or ended by itself (0, or 1 for failed rows; no rows when every one skipped or
+  # errored), or (5) the kept parts hold every row. A step cut short before its first row ended
+  # leaves no rows (an empty placeholder at most) and exit 124.
+  if [ ! -e "$state/$name.interrupted.json" ] &&
+     { [ -s "$state/$name.json" ] || [ $rc -le 1 ] || { [ $rc = 5 ] && [ ${#kept[@]} -gt 0 ]; }; }; then
     touch "$state/done/$name"
     echo "== $name done (exit $rc)"
   else

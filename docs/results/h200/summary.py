@@ -17,7 +17,7 @@ BATCHES = (1, 8, 32, 128, 256)
 MODELS = ("resnet18", "mobilenet_v3_small", "efficientnet_b0", "digits_cnn", "digits_mlp")
 
 
-def by_start(paths: Iterable[str]) -> list[str]:
+def by_time_written(paths: Iterable[str]) -> list[str]:
     """The files in the order they were measured (each JSON's `datetime`, written when its pytest
     session ended; the steps ran one after another, so this is also the order they started in)."""
     return sorted(paths, key=lambda path: load_json(path)["datetime"])
@@ -26,7 +26,7 @@ def by_start(paths: Iterable[str]) -> list[str]:
 def records(paths: Iterable[str]) -> list[dict]:
     """The record of every row that ran, oldest file first: where two runs measured the same row, the
     tables below (dicts keyed by the row) keep the later measurement."""
-    return [record for path in by_start(paths) for record in records_from_json(path)]
+    return [record for path in by_time_written(paths) for record in records_from_json(path)]
 
 
 def row_key(record: Mapping) -> tuple:
@@ -34,16 +34,19 @@ def row_key(record: Mapping) -> tuple:
 
 
 def files_table(paths: list[str]) -> str:
-    lines = ["| file | written (UTC) | rows | of them measured again later | skipped rows (reasons in the file's `accel.skipped`) |",
-             "|---|---|---|---|---|"]  # fmt: skip
-    ordered = by_start(paths)
-    for index, path in enumerate(ordered):
+    """Per file, newest last: when it was written, its rows, how many of them a later file measured again."""
+    measured_later: set[tuple] = set()
+    lines = []
+    for path in reversed(by_time_written(paths)):
         data = load_json(path)
-        later = {row_key(record) for other in ordered[index + 1 :] for record in records_from_json(other)}
-        again = sum(row_key(record) in later for record in records_from_json(path))
+        keys = [row_key(record) for record in records_from_json(path)]
+        again = sum(key in measured_later for key in keys)
+        measured_later.update(keys)
         lines.append(f"| `{Path(path).name}` | {data['datetime'][:16].replace('T', ' ')} | {len(data['benchmarks'])} | {again or '-'} "
                      f"| {len(data.get('accel', {}).get('skipped', []))} |")  # fmt: skip
-    return "\n".join(lines)
+    header = ["| file | written (UTC) | rows | of them measured again later | skipped rows (reasons in the file's `accel.skipped`) |",
+              "|---|---|---|---|---|"]  # fmt: skip
+    return "\n".join(header + lines[::-1])
 
 
 def p50(record: Mapping) -> float:
