@@ -39,7 +39,8 @@ have=""
 unpack ort /tmp/gpu-site && have="$have ort"
 # DALI into the interpreter's own site-packages: its `nvidia` folder must merge with the image's
 unpack dali "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" && have="$have dali"
-case "$have" in *ort*) export PYTHONPATH=/tmp/gpu-site:$PWD ;; *) export PYTHONPATH=$PWD ;; esac
+# docs/results/h200 holds the A/B probe's pytest plugin (no_dynamo_reset.py)
+case "$have" in *ort*) export PYTHONPATH=/tmp/gpu-site:$PWD:$PWD/docs/results/h200 ;; *) export PYTHONPATH=$PWD:$PWD/docs/results/h200 ;; esac
 echo "== bundles here:${have:- none}"
 
 # The tuned configs of docs/results/tuning/h200.json were measured on an H200 host whose fingerprint
@@ -106,6 +107,11 @@ all_steps=(
   "compile-plain|-|benchmarks --backends torch-compile --models $imagenet --precisions fp16 --batch 1,256 -k test_inference"
   "e2e-dali-torch|dali|benchmarks --backends torch,torch-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess dali -k test_end_to_end"
   "e2e-dali-ort|ort,dali|benchmarks --backends onnxruntime,onnxruntime-cudagraph --models $imagenet --precisions fp16 --batch 1,32 --preprocess dali -k test_end_to_end"
+  # third run: is the dynamo reset between compiled runners why run 2's small-batch compile rows
+  # read slower than run 1's? The same row with the reset, without it (no_dynamo_reset.py), and with it again
+  "ab-reset-1|-|benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1 -k test_inference"
+  "ab-no-reset|-|-p no_dynamo_reset benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1 -k test_inference"
+  "ab-reset-2|-|benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1 -k test_inference"
 )
 steps=("${all_steps[@]}")
 if [ -n "${STEPS:-}" ]; then  # the named steps, in STEPS' order
