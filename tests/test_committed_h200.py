@@ -63,3 +63,16 @@ def test_the_html_report_of_the_run_builds_from_the_committed_json(tmp_path):
     assert set(omitted) == {"fpga"}, omitted
     write_html_report(runs, tmp_path / "report.html")
     assert (tmp_path / "report.html").stat().st_size > 1_000_000
+
+
+def test_gpu_preprocessing_tolerances_hold_every_committed_measurement():
+    """Each GPU path's pixel tolerance in the code is stated as twice what the H200 measured: it must
+    admit every committed row of that path (a tightened or swapped tolerance would fail them; run 1
+    gated with an earlier, looser one), and both paths must have rows to check it against."""
+    from accel.quality.preprocessing import PIXEL_TOLERANCES
+
+    rows = [r for r in summary_module().records(RUNS) if r["kind"] == "end_to_end" and r["preprocess"] != "pil"]
+    assert {r["preprocess"] for r in rows} == set(PIXEL_TOLERANCES)
+    for row in rows:
+        check, tolerance = row["preprocess_check"], PIXEL_TOLERANCES[row["preprocess"]]
+        assert check["pixel_max_abs"] <= tolerance.max_abs and check["pixel_mean_abs"] <= tolerance.mean_abs, row["preprocess"]

@@ -58,17 +58,21 @@ def stage_p50(record: Mapping, stage: str) -> float:
 
 
 def end_to_end_table(rows: list[dict]) -> str:
-    """PIL vs torchvision-cuda per model, backend, precision and batch: end-to-end and preprocess p50."""
+    """PIL vs torchvision-cuda (and DALI where it ran) per model, backend, precision and batch: end-to-end
+    and preprocess p50."""
     e2e = {(r["model"], r["backend"], r["precision"], r["batch"], r["preprocess"]): r for r in rows if r["kind"] == "end_to_end"}
     lines = ["| model | backend | precision | batch | end-to-end p50, PIL (ms) | of which preprocess | end-to-end p50, torchvision-cuda (ms) "
-             "| of which preprocess | preprocess PIL / GPU | end-to-end speedup |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             "| of which preprocess | preprocess PIL / GPU | end-to-end speedup | end-to-end p50, DALI (ms) | of which preprocess |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for (model, backend, precision, batch, path), pil in sorted(e2e.items(), key=lambda item: (MODELS.index(item[0][0]), *item[0][1:4])):
         gpu = e2e.get((model, backend, precision, batch, "torchvision-cuda"))
         if path != "pil" or gpu is None:
             continue
+        dali = e2e.get((model, backend, precision, batch, "dali"))
+        dali_cells = f"{p50(dali):.3f} | {stage_p50(dali, 'preprocess'):.3f}" if dali else "- | -"
         lines.append(f"| {model} | {backend} | {precision} | {batch} | {p50(pil):.3f} | {stage_p50(pil, 'preprocess'):.3f} | {p50(gpu):.3f} | "
                      f"{stage_p50(gpu, 'preprocess'):.3f} | {stage_p50(pil, 'preprocess') / stage_p50(gpu, 'preprocess'):.1f}x | "
-                     f"{p50(pil) / p50(gpu):.1f}x |")  # fmt: skip
+                     f"{p50(pil) / p50(gpu):.1f}x | {dali_cells} |")  # fmt: skip
     return "\n".join(lines)
 
 
