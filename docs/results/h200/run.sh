@@ -112,6 +112,14 @@ all_steps=(
   "ab-reset-1|-|benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1 -k test_inference"
   "ab-no-reset|-|-p no_dynamo_reset benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1 -k test_inference"
   "ab-reset-2|-|benchmarks --backends $compile --models resnet18 --precisions fp16 --batch 1 -k test_inference"
+  # what the three runs left (docs/results/h200/README.md, "Not measured"): plain torch-compile at every
+  # precision and batch (its six fp16 b1/b256 rows are measured again), the digits models compiled in
+  # fp32/bf16, DALI with ORT runners (needs both bundles)
+  "compile-digits-fp32-bf16|-|benchmarks --backends $compile --models $digits --precisions fp32,bf16 --batch $batches -k test_inference"
+  "compile-plain-digits|-|benchmarks --backends torch-compile --models $digits --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  "compile-plain-resnet18|-|benchmarks --backends torch-compile --models resnet18 --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  "compile-plain-mobilenet|-|benchmarks --backends torch-compile --models mobilenet_v3_small --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  "compile-plain-efficientnet|-|benchmarks --backends torch-compile --models efficientnet_b0 --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
 )
 steps=("${all_steps[@]}")
 if [ -n "${STEPS:-}" ]; then  # the named steps, in STEPS' order
