@@ -133,6 +133,7 @@ def test_server_outcome_is_a_contract_record_with_the_load_curve():
     assert record["latency_ms"]["p99"] == pytest.approx(np.percentile(trace.response_s, 99) * 1e3)
     assert record["throughput_ips"] == pytest.approx(trace.achieved_qps)  # not 1 / mean response time
     assert curve["utilisation"] == pytest.approx(0.5, rel=0.05) and curve["service_source"] == "run"
+    assert curve["stop_rule_pause_ms"] == trace.paused_s * 1e3
     assert set(curve["predicted_p99_ms"]) == {"M/M/1", "M/D/1", "M/G/1"}
     assert curve["response_ms"]["p99"]["value"] == pytest.approx(record["latency_ms"]["p99"])
     assert record["notes"]["batching"] == "no batching" and "latency_ci_ms" in record

@@ -126,3 +126,50 @@ def test_the_loop_reports_how_late_it_woke_and_counts_the_delay_in_responses():
     exact = VirtualClock()
     execute, _ = fixed_service(exact, lambda size: 2 * MS)
     assert serve(np.array([5.0, 20.0]) * MS, BatchingPolicy(), execute, exact).wake_late_s == pytest.approx([0, 0])
+
+
+class SlowCheck:
+    """A stop rule that takes `cost_s` of the clock's time, as sorting tens of thousands of responses
+    does, and stops once it has seen `stop_at` responses."""
+
+    def __init__(self, clock, cost_s, stop_at):
+        self.clock, self.cost_s, self.stop_at, self.seen = clock, cost_s, stop_at, []
+
+    def __call__(self, responses, elapsed):
+        self.seen.append((len(responses), elapsed))
+        self.clock.advance(self.cost_s)
+        return len(responses) >= self.stop_at
+
+
+def test_the_stop_rule_pauses_the_arrivals_so_no_query_waits_for_it():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    check = SlowCheck(clock, 50 * MS, stop_at=30)
+    trace = serve(np.arange(1000) * 2 * MS, BatchingPolicy(), execute, clock, stop=check, check_every=10)
+    assert [count for count, _ in check.seen] == [10, 20, 30]
+    # elapsed is arrival time without the pauses: the 10th, 20th and 30th drawn arrivals
+    assert [elapsed for _, elapsed in check.seen] == pytest.approx(np.array([18, 38, 58]) * MS)
+    assert trace.response_s == pytest.approx(np.full(30, 1 * MS))  # nobody waited out a check
+    assert trace.arrivals_s[[9, 10, 20]] == pytest.approx(np.array([18, 70, 140]) * MS)  # later arrivals moved by each pause
+    assert trace.paused_s == pytest.approx(100 * MS)  # the stopping check moved no arrival that was served
+    assert trace.span_s == pytest.approx(59 * MS) and trace.offered_qps == pytest.approx(30 / (58 * MS))
+
+
+def test_the_stop_rule_waits_until_nobody_is_waiting():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    check = SlowCheck(clock, 50 * MS, stop_at=1000)
+    arrivals = np.concatenate([np.arange(12) * 0.1 * MS, [100 * MS]])  # a burst, then one query much later
+    trace = serve(arrivals, BatchingPolicy(), execute, clock, stop=check, check_every=10)
+    assert [count for count, _ in check.seen] == [12]  # at 10 completions two queries still waited
+    assert trace.response_s[-1] == pytest.approx(1 * MS) and trace.arrivals_s[-1] == pytest.approx(150 * MS)
+
+
+def test_checks_thin_out_as_the_run_grows():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    check = SlowCheck(clock, 0.0, stop_at=10**9)
+    serve(np.arange(2000) * 2 * MS, BatchingPolicy(), execute, clock, stop=check, check_every=10)
+    counts = [count for count, _ in check.seen]
+    assert counts[:12] == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 121]  # then a tenth of the completions so far
+    assert len(counts) < 45  # every 10 would be 200 checks

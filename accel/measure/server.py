@@ -8,6 +8,14 @@ policy and runs it is exactly that queue; a thread issuing queries would add onl
 the GIL and the two cores. The same loop runs on a `VirtualClock` (simulations, tests), where
 `execute` advances the clock by a drawn service time instead of running a model.
 
+The stop rule (is p99 tight yet?) sorts every response so far: milliseconds once there are tens of
+thousands. Run while queries wait, or while they keep arriving, that pause lands in their response
+times (a 0.1 ms service at 60% load read p99 11.8 ms with the rule checked every 100 completions
+against 1.07 ms without it, on the 2-core CPU machine). So the rule runs only when the server is
+idle, with the arrivals paused for as long as it takes (every later arrival moves by the pause: a
+Poisson stream has no memory to disturb), and checks are spaced by a tenth of the completions so
+far, so their count grows with the log of the run's length.
+
 Dynamic batching (Triton's `max_batch_size` / `max_queue_delay`): when the server is free it takes
 up to `max_batch` waiting queries; with fewer waiting it may hold the oldest for up to
 `max_queue_delay_s` for more to arrive. Delay 0 is greedy batching: nothing waits for company.
@@ -102,6 +110,7 @@ class ServerTrace:
     batch_sizes: np.ndarray
     batch_service_s: np.ndarray
     wake_late_s: np.ndarray  # how late the loop woke from each wait: the generator's own error
+    paused_s: float = 0.0  # arrivals held back while the stop rule ran (arrivals_s include the pauses)
 
     @property
     def response_s(self) -> np.ndarray:
@@ -113,13 +122,14 @@ class ServerTrace:
 
     @property
     def span_s(self) -> float:
-        """From the first arrival to the last completion."""
-        return float(self.completions_s.max() - self.arrivals_s.min())
+        """From the first arrival to the last completion, less the stop rule's pauses."""
+        return float(self.completions_s.max() - self.arrivals_s.min()) - self.paused_s
 
     @property
     def offered_qps(self) -> float:
-        """The arrival rate actually drawn: queries over the time they arrived in."""
-        return len(self.arrivals_s) / float(self.arrivals_s.max()) if len(self.arrivals_s) > 1 else float("nan")
+        """The arrival rate actually drawn: queries over the time they arrived in (pauses excluded:
+        every pause precedes the last arrival)."""
+        return len(self.arrivals_s) / (float(self.arrivals_s.max()) - self.paused_s) if len(self.arrivals_s) > 1 else float("nan")
 
     @property
     def achieved_qps(self) -> float:
@@ -149,8 +159,11 @@ def serve(
     check_every: int = 100,
 ) -> ServerTrace:
     """Serve queries arriving at `arrivals_s` (ascending, s from the clock's zero), FIFO, one batch
-    at a time; `execute(size)` serves one batch. With a `stop` rule, checked every `check_every`
-    completions, the run stops admitting queries once it says so; those already arrived are served."""
+    at a time; `execute(size)` serves one batch. With a `stop` rule, checked after at least
+    `check_every` more completions (or a tenth of those so far) once the server is idle, the run
+    stops admitting queries once it says so; those already arrived are served. The trace's
+    arrivals are the schedule as served: later than drawn by the pauses of the checks."""
+    arrivals_s = np.array(arrivals_s, dtype=np.float64)  # a copy: the checks' pauses shift it
     total = len(arrivals_s)
     starts = np.full(total, np.nan)
     completions = np.full(total, np.nan)
@@ -159,6 +172,7 @@ def serve(
     late: list[float] = []
     waiting: deque[int] = deque()
     admitted = done = 0
+    paused = 0.0
     next_check = check_every
     while done < admitted or admitted < total:
         now = clock.now()
@@ -182,11 +196,17 @@ def serve(
         sizes.append(len(batch))
         services.append(end - start)
         done += len(batch)
-        if stop is not None and done >= next_check:
-            next_check = done + check_every
-            if stop(completions[:done] - arrivals_s[:done], float(arrivals_s[done - 1])):
-                total = admitted
-    return ServerTrace(arrivals_s[:total], starts[:total], completions[:total], np.array(sizes), np.array(services), np.array(late))
+        if stop is not None and done >= next_check and done == admitted < total and arrivals_s[admitted] > clock.now():
+            next_check = done + max(check_every, done // 10)
+            began = clock.now()
+            if stop(completions[:done] - arrivals_s[:done], float(arrivals_s[done - 1]) - paused):
+                total = admitted  # the arrivals this pause would have moved are not served
+            else:
+                pause = clock.now() - began
+                arrivals_s[admitted:] += pause
+                paused += pause
+    return ServerTrace(arrivals_s[:total], starts[:total], completions[:total], np.array(sizes), np.array(services), np.array(late),
+                       paused)  # fmt: skip
 
 
 def _wait(clock: Clock, t: float) -> float:
