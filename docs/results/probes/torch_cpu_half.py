@@ -1,10 +1,10 @@
 """Why torch fp16 is not in the CPU matrix: resnet18 batch 1 eager latency in fp32, bf16 and fp16."""
 import json, sys, torch
-from accel.artifacts import ArtifactStore
-from accel.cache import ArtifactCache
-from accel.stats import Stats
-from accel.sysinfo import collect
-from accel.timing import time_calls
+from accel.artifacts.store import ArtifactStore
+from accel.artifacts.cache import ArtifactCache
+from accel.measure.stats import Stats
+from accel.measure.sysinfo import collect
+from accel.measure.timing import time_calls
 store = ArtifactStore(ArtifactCache())
 x = torch.from_numpy(store.workload("resnet18").batch_of(1))
 rows = {}
