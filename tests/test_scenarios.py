@@ -10,7 +10,7 @@ from accel.measure.peak import confirm_peak, default_bound_ms, find_peak
 from accel.measure.queueing import constant_service, simulate_fifo
 from accel.measure.report import notes
 from accel.measure.row import Row, measure_row
-from accel.measure.server import BatchingPolicy, VirtualClock
+from accel.measure.server import BatchingPolicy, ServerTrace, VirtualClock
 from accel.measure.service import BatchService
 from accel.measure.serving import (
     ServerLoad,
@@ -146,6 +146,20 @@ def test_batching_rows_add_a_simulation_of_their_policy():
     assert predicted["M/M/1"] is None  # one at a time, 150 x 7 ms > 1: unstable
     simulated = predicted["M/G/1 + batching (simulated)"]
     assert simulated == pytest.approx(np.percentile(trace.response_s, 99) * 1e3, rel=0.25)
+
+
+def test_the_models_count_the_loops_time_between_batches():
+    """100 queries waiting at once, each served in 1 ms with 0.3 ms of the loop's own time between
+    them: at 800 QPS the runner alone would be 80% busy, the runner and the loop 104%."""
+    def trace(gap_s):
+        starts = np.arange(100) * (1 * MS + gap_s)
+        return ServerTrace(np.zeros(100), starts, starts + 1 * MS, np.ones(100, dtype=int), np.full(100, 1 * MS), np.empty(0))
+
+    busy = model_predictions(800.0, trace(0.3 * MS), BatchingPolicy(), np.full(50, 1 * MS), seed=0)
+    assert busy["loop_gap_ms"]["mean"] == pytest.approx(0.3) and busy["loop_gap_ms"]["n"] == 99
+    assert busy["predicted_p99_ms"]["M/G/1"] is None  # unstable, as such a server is
+    calm = model_predictions(800.0, trace(0.0), BatchingPolicy(), np.full(50, 1 * MS), seed=0)
+    assert calm["predicted_p99_ms"]["M/G/1"] is not None and calm["loop_gap_ms"]["mean"] == pytest.approx(0, abs=1e-9)
 
 
 def test_a_saturated_batching_simulation_predicts_nothing():

@@ -173,3 +173,42 @@ def test_checks_thin_out_as_the_run_grows():
     counts = [count for count, _ in check.seen]
     assert counts[:12] == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 121]  # then a tenth of the completions so far
     assert len(counts) < 45  # every 10 would be 200 checks
+
+
+class TickingClock(VirtualClock):
+    """Every reading costs `tick` of time: the loop's own work, which no service time contains."""
+
+    def __init__(self, tick):
+        super().__init__()
+        self.tick = tick
+
+    def now(self):
+        self.t += self.tick
+        return self.t
+
+
+def test_the_loops_own_time_between_batches_is_measured_where_work_waited():
+    clock = TickingClock(0.01 * MS)
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    trace = serve(np.array([0, 0, 0, 0, 0, 100]) * MS, BatchingPolicy(), execute, clock)
+    gaps = trace.dispatch_gaps_s(max_batch=1, holds=False)
+    assert len(gaps) == 4  # batches 2-5 found their query waiting; the sixth arrived to an idle server
+    assert gaps[0] > 0 and gaps == pytest.approx(np.full(4, gaps[0]))
+    exact = VirtualClock()
+    execute, _ = fixed_service(exact, lambda size: 1 * MS)
+    assert serve(np.array([0, 0, 0, 0, 0, 100]) * MS, BatchingPolicy(), execute, exact).dispatch_gaps_s(1, False) == pytest.approx(np.zeros(4))
+
+
+def test_a_policy_hold_is_not_counted_as_the_loops_time():
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 1 * MS)
+    policy = BatchingPolicy(max_batch=2, max_queue_delay_s=5 * MS)
+    trace = serve(np.array([0, 0, 0.5, 50]) * MS, policy, execute, clock)
+    assert sizes == [2, 1, 1]  # the query of 0.5 ms waited alone from 1 ms until its delay ran out at 5.5 ms
+    assert len(trace.dispatch_gaps_s(2, holds=True)) == 0
+    assert trace.dispatch_gaps_s(2, holds=False) == pytest.approx([4.5 * MS])  # what counting the hold would give
+    clock = VirtualClock()
+    execute, sizes = fixed_service(clock, lambda size: 1 * MS)
+    fills = serve(np.array([0, 0, 0.5, 2, 50]) * MS, policy, execute, clock)
+    assert sizes == [2, 2, 1]  # the second batch is full, but only once its second query came at 2 ms
+    assert len(fills.dispatch_gaps_s(2, holds=True)) == 0

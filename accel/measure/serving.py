@@ -8,7 +8,10 @@ it), so the order-statistic interval, which assumes independent samples, is opti
 
 The service time that feeds the models is the one measured during the run, under the arrival
 pattern, not the back-to-back one: with idle gaps between queries a server can serve each one
-more slowly (caches and clocks cool down), as eager torch on a GPU does (docs/results/load).
+more slowly (caches and clocks cool down), as eager torch on a GPU does (docs/results/load). The
+server is the loop, not only the runner: the loop's own mean time between batches while work
+waited (`loop_gap_ms`) is added to every service sample, so a row whose rate the Python loop
+cannot keep up with is predicted unstable instead of calm.
 """
 
 from __future__ import annotations
@@ -129,12 +132,20 @@ def simulate_policy(rate_qps: float, policy: BatchingPolicy, sampler: BatchSampl
     return trace.response_s[customers // 10 :] if trace.utilisation < SATURATED else None
 
 
+def loop_gaps_s(trace: ServerTrace, policy: BatchingPolicy) -> np.ndarray:
+    """The serving loop's own time between batches while work waited (`ServerTrace.dispatch_gaps_s`)."""
+    return trace.dispatch_gaps_s(policy.max_batch, holds=policy.max_queue_delay_s > 0)
+
+
 def model_predictions(rate_qps: float, trace: ServerTrace, policy: BatchingPolicy, back_to_back_s: np.ndarray, seed: int) -> dict[str, object]:
     """Each model's p99 (ms) beside the measured one. M/M/1, M/D/1, M/G/1 take the batch-1 service
-    times measured in the run (back to back where the run formed too few single batches) and describe
-    a server that does not batch; batching rows add a simulation of their own policy."""
+    times measured in the run (back to back where the run formed too few single batches), each plus
+    the loop's mean gap between batches, and describe a server that does not batch; batching rows
+    add a simulation of their own policy."""
     single = trace.service_samples_s(1)
-    samples = single if len(single) >= 20 else back_to_back_s
+    gaps = loop_gaps_s(trace, policy)
+    gap = float(gaps.mean()) if len(gaps) else 0.0
+    samples = (single if len(single) >= 20 else back_to_back_s) + gap
     try:
         models = {p.model: p for p in predictions(rate_qps, samples, seed=seed)}
         p99 = {name: prediction.p99_ms for name, prediction in models.items()}
@@ -142,10 +153,12 @@ def model_predictions(rate_qps: float, trace: ServerTrace, policy: BatchingPolic
     except UsageError:  # without batching this rate would overload the server
         p99, mean = dict.fromkeys(("M/M/1", "M/D/1", "M/G/1")), dict.fromkeys(("M/M/1", "M/D/1", "M/G/1"))
     if policy.max_batch > 1:
-        simulated = simulate_policy(rate_qps, policy, service_by_size(trace, back_to_back_s), POLICY_CUSTOMERS, seed)
+        by_size = service_by_size(trace, back_to_back_s)
+        simulated = simulate_policy(rate_qps, policy, lambda rng, size: by_size(rng, size) + gap, POLICY_CUSTOMERS, seed)
         p99["M/G/1 + batching (simulated)"] = float(np.percentile(simulated, 99)) * 1e3 if simulated is not None else None
         mean["M/G/1 + batching (simulated)"] = float(simulated.mean()) * 1e3 if simulated is not None else None
-    return {"predicted_p99_ms": p99, "predicted_mean_ms": mean, "service_source": "run" if samples is single else "back to back"}
+    return {"predicted_p99_ms": p99, "predicted_mean_ms": mean, "service_source": "run" if len(single) >= 20 else "back to back",
+            "loop_gap_ms": {**_quantiles_ms(gaps), "mean": gap * 1e3, "n": len(gaps)} if len(gaps) else None}  # fmt: skip
 
 
 def _quantiles_ms(values_s: np.ndarray) -> dict[str, float]:
