@@ -155,14 +155,46 @@ def test_the_stop_rule_pauses_the_arrivals_so_no_query_waits_for_it():
     assert trace.span_s == pytest.approx(59 * MS) and trace.offered_qps == pytest.approx(30 / (58 * MS))
 
 
-def test_the_stop_rule_waits_until_nobody_is_waiting():
+def test_queries_waiting_through_a_check_are_served_as_if_it_took_no_time():
+    arrivals = np.concatenate([np.arange(12) * 0.1 * MS, [100 * MS]])  # a burst, then one query much later
     clock = VirtualClock()
     execute, _ = fixed_service(clock, lambda size: 1 * MS)
     check = SlowCheck(clock, 50 * MS, stop_at=1000)
-    arrivals = np.concatenate([np.arange(12) * 0.1 * MS, [100 * MS]])  # a burst, then one query much later
     trace = serve(arrivals, BatchingPolicy(), execute, clock, stop=check, check_every=10)
-    assert [count for count, _ in check.seen] == [12]  # at 10 completions two queries still waited
-    assert trace.response_s[-1] == pytest.approx(1 * MS) and trace.arrivals_s[-1] == pytest.approx(150 * MS)
+    plain_clock = VirtualClock()
+    execute, _ = fixed_service(plain_clock, lambda size: 1 * MS)
+    plain = serve(arrivals, BatchingPolicy(), execute, plain_clock)
+    assert [count for count, _ in check.seen] == [10]  # two queries of the burst were still waiting
+    assert trace.response_s == pytest.approx(plain.response_s)
+    assert trace.arrivals_s[10:] == pytest.approx(arrivals[10:] + 50 * MS) and trace.paused_s == pytest.approx(50 * MS)
+    assert arrivals[10] == pytest.approx(1.0 * MS)  # the caller's schedule is left as drawn
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    stopping = serve(arrivals, BatchingPolicy(), execute, clock, stop=SlowCheck(clock, 50 * MS, stop_at=10), check_every=10)
+    assert stopping.response_s == pytest.approx(plain.response_s[:12])  # the two waiting are served, unharmed by the last check
+
+
+@pytest.mark.parametrize("policy", [BatchingPolicy(), BatchingPolicy(max_batch=4), BatchingPolicy(max_batch=4, max_queue_delay_s=2 * MS)],
+                         ids=["no batching", "greedy", "queue delay"])  # fmt: skip
+def test_a_costly_stop_rule_changes_nothing_but_when_the_run_ends(policy):
+    """Against the same run without a rule: every served query's response and every batch are the
+    same, and the run stops where the rule said, with what waited then served."""
+    arrivals = poisson_arrivals(900.0, 3000, seed=3)  # 90% of a 1 ms batch-1 server
+    per_batch = lambda size: (0.6 + 0.4 * size) * MS  # noqa: E731
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, per_batch)
+    check = SlowCheck(clock, 7 * MS, stop_at=2000)
+    trace = serve(arrivals, policy, execute, clock, stop=check, check_every=50)
+    plain_clock = VirtualClock()
+    execute, _ = fixed_service(plain_clock, per_batch)
+    plain = serve(arrivals, policy, execute, plain_clock)
+    served = len(trace.response_s)
+    assert check.seen[-1][0] >= 2000 and served >= check.seen[-1][0]
+    assert trace.response_s == pytest.approx(plain.response_s[:served])
+    assert list(trace.batch_sizes) == list(plain.batch_sizes[: len(trace.batch_sizes)])
+    assert [elapsed for _, elapsed in check.seen] == pytest.approx([arrivals[count - 1] for count, _ in check.seen])
+    assert trace.span_s == pytest.approx(trace.completions_s.max() - trace.arrivals_s.min() - trace.paused_s)
+    assert trace.paused_s == pytest.approx(7 * MS * (len(check.seen) - (served == check.seen[-1][0])))
 
 
 def test_checks_thin_out_as_the_run_grows():

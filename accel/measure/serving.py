@@ -195,7 +195,7 @@ def server_outcome(
         "back_to_back_service_ms": _quantiles_ms(back_to_back_s),
         "queueing_ms": _quantiles_ms(trace.queueing_s),
         "wake_late_ms": _quantiles_ms(trace.wake_late_s) if len(trace.wake_late_s) else None,
-        "stop_rule_pause_ms": trace.paused_s * 1e3,  # arrivals held back while the stop rule ran (accel.measure.server)
+        "stop_rule_pause_ms": trace.paused_s * 1e3,  # time stood still for unserved queries while the stop rule ran (accel.measure.server)
         **model_predictions(rate_qps, trace, policy, back_to_back_s, seed),
         **(extra_curve or {}),
     }  # fmt: skip

@@ -5,8 +5,8 @@ response times it measures? A synthetic server (a spin of 0.1 ms or 0.5 ms per q
 - `no check`: the rule never runs (the floor);
 - `check in the loop`: the rule every 100 completions whether or not queries wait, as the loop did
   before (emulated by running it inside the service call: queries wait for it the same way);
-- `check when idle`: the loop as it is now (accel.measure.server.serve): only with nobody waiting,
-  arrivals paused for its duration, spaced by a tenth of the completions so far.
+- `check, time stopped`: the loop as it is now (accel.measure.server.serve): every query not yet
+  served moves later by the rule's duration, checks spaced by a tenth of the completions so far.
 
     python docs/results/probes/server_stop_rule.py   # writes server_stop_rule.json beside itself
 """
@@ -57,7 +57,7 @@ def arm(name: str, service_s: float, rate: float) -> dict:
     execute, stop = spin(service_s), None
     if name == "check in the loop":
         execute = checking_inside(execute, PLAN.stop_rule())
-    elif name == "check when idle":
+    elif name == "check, time stopped":
         stop = PLAN.stop_rule()
     trace = serve(PLAN.arrivals(rate), BatchingPolicy(), execute, WallClock(), stop=stop)
     response = trace.response_s * 1e3
@@ -70,7 +70,7 @@ def main() -> None:
     rows = []
     for service_ms in SERVICES_MS:
         for load in LOADS:
-            for name in ("no check", "check in the loop", "check when idle"):
+            for name in ("no check", "check in the loop", "check, time stopped"):
                 rows.append(arm(name, service_ms * 1e-3, load / (service_ms * 1e-3)))
                 print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}), flush=True)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
