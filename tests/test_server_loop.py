@@ -244,3 +244,18 @@ def test_a_policy_hold_is_not_counted_as_the_loops_time():
     fills = serve(np.array([0, 0, 0.5, 2, 50]) * MS, policy, execute, clock)
     assert sizes == [2, 2, 1]  # the second batch is full, but only once its second query came at 2 ms
     assert len(fills.dispatch_gaps_s(2, holds=True)) == 0
+
+
+def test_a_stop_rule_check_between_batches_is_not_the_loops_time():
+    clock = VirtualClock()  # a loop that costs nothing: every gap between batches is 0
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    arrivals = np.array([0, 0, 0, 0, 0, 0, 100]) * MS
+    trace = serve(arrivals, BatchingPolicy(), execute, clock, stop=SlowCheck(clock, 0.5 * MS, stop_at=1000), check_every=2)
+    assert trace.paused_s == pytest.approx(1.5 * MS)  # checks after 2, 4 and 6 completions
+    assert trace.dispatch_gaps_s(1, holds=False) == pytest.approx(np.zeros(5))  # the burst's; the last query found the server idle
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    # the second query comes at 0.9 ms, during the first one's service; a check then moves it to 1.4 ms
+    trace = serve(np.array([0, 0.9, 100]) * MS, BatchingPolicy(), execute, clock, stop=SlowCheck(clock, 0.5 * MS, stop_at=1000), check_every=1)
+    assert trace.arrivals_s[1] == pytest.approx(1.4 * MS)
+    assert trace.dispatch_gaps_s(1, holds=False) == pytest.approx([0.0])  # it had arrived by the first completion: it waited

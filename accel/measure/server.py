@@ -113,6 +113,7 @@ class ServerTrace:
     batch_service_s: np.ndarray
     wake_late_s: np.ndarray  # how late the loop woke from each wait: the generator's own error
     paused_s: float = 0.0  # time stood still while the stop rule ran (arrivals_s include the pauses)
+    pause_before_batch_s: np.ndarray | None = None  # of paused_s, what fell just before each batch (None: none)
 
     @property
     def response_s(self) -> np.ndarray:
@@ -151,10 +152,12 @@ class ServerTrace:
         ends = np.cumsum(self.batch_sizes)  # one past each batch's last query
         firsts, lasts = ends[:-1], ends[1:] - 1  # the next batch's first and last query
         previous_end = self.completions_s[firsts - 1]
-        waited = self.arrivals_s[firsts] <= previous_end
+        # a stop-rule check between two batches is no loop time, and it moved the waiting queries' arrivals
+        paused = self.pause_before_batch_s[1:] if self.pause_before_batch_s is not None else 0.0
+        waited = self.arrivals_s[firsts] - paused <= previous_end
         if holds:
-            waited &= (self.batch_sizes[1:] == max_batch) & (self.arrivals_s[lasts] <= previous_end)
-        return (self.starts_s[firsts] - previous_end)[waited]
+            waited &= (self.batch_sizes[1:] == max_batch) & (self.arrivals_s[lasts] - paused <= previous_end)
+        return (self.starts_s[firsts] - previous_end - paused)[waited]
 
     def service_samples_s(self, size: int) -> np.ndarray:
         """Service times of the batches of this size."""
@@ -188,7 +191,8 @@ def serve(
     late: list[float] = []
     waiting: deque[int] = deque()
     admitted = done = 0
-    paused = 0.0
+    paused = pending_pause = 0.0
+    pauses_before: list[float] = []
     next_check = check_every
     while done < admitted or admitted < total:
         now = clock.now()
@@ -204,6 +208,8 @@ def serve(
                 late.append(_wait(clock, min(deadline, float(arrivals_s[admitted])) if admitted < total else deadline))
                 continue
         batch = [waiting.popleft() for _ in range(min(policy.max_batch, len(waiting)))]
+        pauses_before.append(pending_pause)
+        pending_pause = 0.0
         start = clock.now()
         execute(len(batch))
         end = clock.now()
@@ -221,8 +227,9 @@ def serve(
                 pause = clock.now() - began
                 arrivals_s[done:] += pause
                 paused += pause
+                pending_pause += pause
     return ServerTrace(arrivals_s[:total], starts[:total], completions[:total], np.array(sizes), np.array(services), np.array(late),
-                       paused)  # fmt: skip
+                       paused, np.array(pauses_before))  # fmt: skip
 
 
 def _wait(clock: Clock, t: float) -> float:
