@@ -148,18 +148,53 @@ def test_batching_rows_add_a_simulation_of_their_policy():
     assert simulated == pytest.approx(np.percentile(trace.response_s, 99) * 1e3, rel=0.25)
 
 
-def test_the_models_count_the_loops_time_between_batches():
-    """100 queries waiting at once, each served in 1 ms with 0.3 ms of the loop's own time between
-    them: at 800 QPS the runner alone would be 80% busy, the runner and the loop 104%."""
-    def trace(gap_s):
-        starts = np.arange(100) * (1 * MS + gap_s)
-        return ServerTrace(np.zeros(100), starts, starts + 1 * MS, np.ones(100, dtype=int), np.full(100, 1 * MS), np.empty(0))
+def a_hand_trace(sizes, service_s, gaps_s):
+    """Every query waiting from the start; batches of `sizes` served back to back, `gaps_s` (cycled)
+    of the loop's own time between them."""
+    sizes = np.asarray(sizes)
+    gaps = np.resize(np.asarray(gaps_s, dtype=float), len(sizes))
+    gaps[0] = 0.0
+    batch_starts = np.cumsum(gaps + np.concatenate(([0.0], np.full(len(sizes) - 1, service_s))))
+    starts = np.repeat(batch_starts, sizes)
+    return ServerTrace(np.zeros(sizes.sum()), starts, starts + service_s, sizes, np.full(len(sizes), service_s), np.empty(0))
 
-    busy = model_predictions(800.0, trace(0.3 * MS), BatchingPolicy(), np.full(50, 1 * MS), seed=0)
-    assert busy["loop_gap_ms"]["mean"] == pytest.approx(0.3) and busy["loop_gap_ms"]["n"] == 99
+
+def test_the_models_count_the_loops_time_between_batches():
+    """1 ms services with 0.1, 0.1, 0.7 ms of the loop's own time between them (mean 0.3, median 0.1):
+    at 800 QPS the runner alone would be 80% busy, the runner and the loop 104%."""
+    busy = model_predictions(800.0, a_hand_trace(np.ones(100, dtype=int), 1 * MS, [0.1 * MS, 0.1 * MS, 0.7 * MS]),
+                             BatchingPolicy(), np.full(50, 1 * MS), seed=0)  # fmt: skip
+    assert busy["loop_gap_ms"]["mean"] == pytest.approx(0.3, rel=0.02) and busy["loop_gap_ms"]["n"] == 99
     assert busy["predicted_p99_ms"]["M/G/1"] is None  # unstable, as such a server is
-    calm = model_predictions(800.0, trace(0.0), BatchingPolicy(), np.full(50, 1 * MS), seed=0)
+    calm = model_predictions(800.0, a_hand_trace(np.ones(100, dtype=int), 1 * MS, [0.0]), BatchingPolicy(), np.full(50, 1 * MS), seed=0)
     assert calm["predicted_p99_ms"]["M/G/1"] is not None and calm["loop_gap_ms"]["mean"] == pytest.approx(0, abs=1e-9)
+
+
+def test_a_querys_own_gap_is_left_out_of_its_predicted_response():
+    """M/M/1 in closed form: the server costs S + g per query, a response is its wait plus S only."""
+    predicted = model_predictions(400.0, a_hand_trace(np.ones(100, dtype=int), 1 * MS, [0.25 * MS]), BatchingPolicy(),
+                                  np.full(50, 1 * MS), seed=0)["predicted_p99_ms"]["M/M/1"]  # fmt: skip
+    assert predicted == pytest.approx((np.log(100) / (1 / 1.25e-3 - 400.0) - 0.25e-3) * 1e3)
+
+
+def test_batching_rows_and_back_to_back_samples_count_the_loop_too():
+    """Batches of 2 in 1.2 ms with 0.5 ms of loop time between them, at 1,400 QPS: 84% busy without
+    the loop, 119% with it. No single batches ran, so the non-batching models take the 0.6 ms
+    back-to-back samples, plus the loop's time: 84% without it, 154% with it."""
+    policy = BatchingPolicy(max_batch=2)
+    pairs = np.full(100, 2)
+    with_loop = model_predictions(1400.0, a_hand_trace(pairs, 1.2 * MS, [0.5 * MS]), policy, np.full(50, 0.6 * MS), seed=0)
+    without = model_predictions(1400.0, a_hand_trace(pairs, 1.2 * MS, [0.0]), policy, np.full(50, 0.6 * MS), seed=0)
+    assert with_loop["service_source"] == "back to back"
+    assert with_loop["predicted_p99_ms"]["M/G/1 + batching (simulated)"] is None and with_loop["predicted_p99_ms"]["M/G/1"] is None
+    assert without["predicted_p99_ms"]["M/G/1 + batching (simulated)"] is not None and without["predicted_p99_ms"]["M/G/1"] is not None
+
+
+def test_a_queue_delay_hold_is_not_loop_time_in_the_models():
+    policy = BatchingPolicy(max_batch=4, max_queue_delay_s=2 * MS)
+    trace = a_trace(policy, 150.0, lambda size: (5 + 2 * size) * MS)  # a virtual clock: the loop costs nothing, holds do happen
+    gap = model_predictions(150.0, trace, policy, np.full(50, 7 * MS), seed=0)["loop_gap_ms"]
+    assert gap is None or gap["mean"] == pytest.approx(0, abs=1e-9)
 
 
 def test_a_saturated_batching_simulation_predicts_nothing():
