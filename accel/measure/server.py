@@ -10,9 +10,9 @@ the GIL and the two cores. The same loop runs on a `VirtualClock` (simulations, 
 
 The stop rule (is p99 tight yet?) sorts every response so far: milliseconds once there are tens of
 thousands. Run while queries wait, or while they keep arriving, that pause lands in their response
-times: a synthetic 0.1 ms service at 85% load read p99 207 ms with the rule checked every 100
-completions against 2.14 ms without it (docs/results/probes/server_stop_rule.json, the 2-core CPU
-machine; 1.71 against 0.654 ms at 60%; within noise for a 0.5 ms service). So time stands still
+times: a synthetic 0.1 ms service at 85% load read p99 78.1 ms with the rule checked every 100
+completions against 1.52 ms without it (docs/results/probes/server_stop_rule.json, the 2-core CPU
+machine; 1.88 against 0.613 ms at 60%; within noise for a 0.5 ms service). So time stands still
 while the rule runs: every query not yet served, waiting or still to come, moves later by the
 rule's duration (the server does nothing meanwhile, so the queue is exactly as it was, and a
 Poisson stream has no memory to disturb), and checks are spaced by a tenth of the completions so
