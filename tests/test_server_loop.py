@@ -259,3 +259,10 @@ def test_a_stop_rule_check_between_batches_is_not_the_loops_time():
     trace = serve(np.array([0, 0.9, 100]) * MS, BatchingPolicy(), execute, clock, stop=SlowCheck(clock, 0.5 * MS, stop_at=1000), check_every=1)
     assert trace.arrivals_s[1] == pytest.approx(1.4 * MS)
     assert trace.dispatch_gaps_s(1, holds=False) == pytest.approx([0.0])  # it had arrived by the first completion: it waited
+
+
+def test_a_stop_serves_what_arrived_during_the_last_batch():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    trace = serve(np.array([0, 0.5, 10]) * MS, BatchingPolicy(), execute, clock, stop=SlowCheck(clock, 0.0, stop_at=1), check_every=1)
+    assert len(trace.response_s) == 2  # the query of 0.5 ms had arrived when the rule said stop; the one of 10 ms had not

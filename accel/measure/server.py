@@ -26,6 +26,7 @@ up to `max_batch` waiting queries; with fewer waiting it may hold the oldest for
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,8 +113,13 @@ class ServerTrace:
     batch_sizes: np.ndarray
     batch_service_s: np.ndarray
     wake_late_s: np.ndarray  # how late the loop woke from each wait: the generator's own error
-    paused_s: float = 0.0  # time stood still while the stop rule ran (arrivals_s include the pauses)
-    pause_before_batch_s: np.ndarray | None = None  # of paused_s, what fell just before each batch (None: none)
+    # time stood still while the stop rule ran, just before each batch (arrivals_s include it); None: none
+    pause_before_batch_s: np.ndarray | None = None
+
+    @property
+    def paused_s(self) -> float:
+        """All the stop rule's pauses (each fell before some batch: a pause needs a query left to serve)."""
+        return float(self.pause_before_batch_s.sum()) if self.pause_before_batch_s is not None else 0.0
 
     @property
     def response_s(self) -> np.ndarray:
@@ -195,22 +201,14 @@ def serve(
     late: list[float] = []
     waiting: deque[int] = deque()
     admitted = done = 0
-    offset = pending_pause = 0.0
+    offset = pending_pause = 0.0  # offset: all pauses so far, by which queries not yet admitted move
     pauses_before: list[float] = []
     next_check = check_every
     responses = np.empty(total)  # of the served queries, filled at each check from where the last one ended
     checked = 0
-
-    def admit(now: float) -> None:
-        nonlocal admitted
-        while admitted < total and drawn[admitted] + offset <= now:
-            arrivals[admitted] = drawn[admitted] + offset
-            waiting.append(admitted)
-            admitted += 1
-
     while done < admitted or admitted < total:
         now = clock.now()
-        while admitted < total and drawn[admitted] + offset <= now:  # admit(now), inlined: this loop is the harness's cost per batch
+        while admitted < total and drawn[admitted] + offset <= now:
             arrivals[admitted] = drawn[admitted] + offset
             waiting.append(admitted)
             admitted += 1
@@ -238,19 +236,18 @@ def serve(
         if stop is not None and done >= next_check and admitted < total:
             next_check = done + max(check_every, done // 10)
             began = clock.now()
-            admit(began)  # what arrived during the batch waits, and is served even if the rule stops the run
             responses[checked:done] = np.subtract(completions[checked:done], arrivals[checked:done])
             checked = done
             if stop(responses[:done], drawn[done - 1]):
-                total = admitted
+                total = bisect_right(drawn, began - offset, lo=admitted)  # what arrived during the batch is still served
             if done < total:  # someone is still to be served: for them, time stood still
                 pause = clock.now() - began
-                for query in waiting:  # those still to come move by `offset`
+                for query in waiting:  # admitted; those not yet admitted move by `offset`
                     arrivals[query] += pause
                 offset += pause
                 pending_pause += pause
     return ServerTrace(np.array(arrivals[:total]), np.array(starts[:total]), np.array(completions[:total]), np.array(sizes),
-                       np.array(services), np.array(late), offset, np.array(pauses_before))  # fmt: skip
+                       np.array(services), np.array(late), np.array(pauses_before))  # fmt: skip
 
 
 def _wait(clock: Clock, t: float) -> float:
