@@ -29,9 +29,10 @@ def test_readme_holds_the_summary_tables_of_the_committed_runs():
     assert printed in readme
 
 
-def test_readme_holds_the_load_curve_of_the_server_rows():
+@pytest.mark.parametrize("server_json", ["server.json.gz", "server-torch.json.gz"])
+def test_readme_holds_the_load_curve_of_the_server_rows(server_json):
     readme = (RESULTS / "README.md").read_text(encoding="utf-8")
-    table = subprocess.run([sys.executable, "-m", "accel", "load-curve", str(RESULTS / "server.json.gz")], cwd=ROOT,
+    table = subprocess.run([sys.executable, "-m", "accel", "load-curve", str(RESULTS / server_json)], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert table.strip() and table in readme
 

@@ -120,6 +120,8 @@ all_steps=(
   "compile-plain-resnet18|-|benchmarks --backends torch-compile --models resnet18 --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
   "compile-plain-mobilenet|-|benchmarks --backends torch-compile --models mobilenet_v3_small --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
   "compile-plain-efficientnet|-|benchmarks --backends torch-compile --models efficientnet_b0 --precisions fp32,fp16,bf16 --batch $batches -k test_inference"
+  # fourth run: the torch half of the Server rows again, with the fixed Server loop (the ORT half needs its bundle)
+  "server-torch|-|benchmarks/test_server.py::test_server --backends torch-cudagraph --models $imagenet,$digits --precisions fp16 --batch 1 --scenarios server --server-time 4 --server-load 0.3,0.6,0.85"
 )
 steps=("${all_steps[@]}")
 if [ -n "${STEPS:-}" ]; then  # the named steps, in STEPS' order
