@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -102,6 +104,23 @@ def test_wall_clock_waits_until_the_deadline():
     clock = WallClock()
     clock.wait_until(0.002)
     assert clock.now() >= 0.002
+
+
+def test_wall_clock_start_sets_its_zero():
+    clock = WallClock()
+    time.sleep(0.05)
+    clock.start()
+    assert clock.now() < 0.05
+
+
+def test_the_clock_starts_when_serving_does_not_when_it_was_made():
+    """Time that passed between making the clock and serving (drawing arrivals, the loop's own
+    setup: milliseconds at 100,000 QPS) must not make the first queries late."""
+    clock = VirtualClock()
+    clock.advance(50 * MS)
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    trace = serve(np.array([1.0, 5.0]) * MS, BatchingPolicy(), execute, clock)
+    assert trace.response_s == pytest.approx([1 * MS, 1 * MS])
 
 
 @pytest.mark.parametrize("policy", [{"max_batch": 0}, {"max_queue_delay_s": -1.0}])
