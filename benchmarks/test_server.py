@@ -15,7 +15,7 @@ import pytest
 from accel.measure.peak import confirm_peak, default_bound_ms, find_peak
 from accel.measure.server import BatchingPolicy, ServerTrace, WallClock
 from accel.measure.service import BatchService
-from accel.measure.serving import run_server, server_outcome
+from accel.measure.serving import loop_capacity_qps, run_server, server_outcome
 from accel.measure.timing import RoundPolicy
 from benchmarks.plugin import SERVER_OPTIONS
 
@@ -42,17 +42,27 @@ def calibrations() -> dict:
 
 @pytest.fixture
 def back_to_back(combo, service, calibrations) -> np.ndarray:
-    """Batch-1 service times served back to back, measured once per row's runner and batch: every
-    load of that row is a fraction of the same capacity (its rows run one after another)."""
+    """Batch-1 service times served back to back, measured once per row's runner and batch."""
     if combo not in calibrations:
         calibrations[combo] = service.back_to_back_s(1, CALIBRATION_S)
     return calibrations[combo]
 
 
-def test_server(combo, load, runner, footprint, quality, service, back_to_back, measure, pytestconfig):
+@pytest.fixture
+def capacity_qps(combo, service, back_to_back, calibrations) -> float:
+    """The serving loop's batch-1 QPS over a backlog of about CALIBRATION_S, measured once per row's
+    runner and batch: every load of that row is a fraction of the same capacity."""
+    key = (combo, "loop capacity")
+    if key not in calibrations:
+        queries = max(10, int(CALIBRATION_S / float(np.median(back_to_back))))
+        calibrations[key] = loop_capacity_qps(service.execute, queries, WallClock())
+    return calibrations[key]
+
+
+def test_server(combo, load, runner, footprint, quality, service, back_to_back, capacity_qps, measure, pytestconfig):
     options = pytestconfig.stash[SERVER_OPTIONS]
     policy = BatchingPolicy(combo.batch, options.max_queue_delay_s)
-    rate = load.rate(1 / float(back_to_back.mean()))
+    rate = load.rate(capacity_qps)
     result = {}
 
     def run() -> None:
@@ -60,7 +70,8 @@ def test_server(combo, load, runner, footprint, quality, service, back_to_back, 
 
     def outcome(samples_s, rounds):
         notes = {**runner.describe(), "load": load.label}
-        return server_outcome(result["trace"], rate, policy, back_to_back, notes, quality.record(), seed=options.plan.seed)
+        return server_outcome(result["trace"], rate, policy, back_to_back, notes, quality.record(),
+                              extra_curve={"capacity_qps": capacity_qps}, seed=options.plan.seed)  # fmt: skip
 
     record = measure(combo, "server", run, outcome, footprint, policy=ONE_RUN)
     assert not record or record["load_curve"]["queries"] == record["latency_ms"]["n"]
