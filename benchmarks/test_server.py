@@ -75,6 +75,7 @@ def test_server(combo, load, runner, footprint, quality, service, back_to_back, 
 
     record = measure(combo, "server", run, outcome, footprint, policy=ONE_RUN)
     assert not record or record["load_curve"]["queries"] == record["latency_ms"]["n"]
+    assert not record or record["load_curve"]["offered_qps"] == pytest.approx(load.rate(record["load_curve"]["capacity_qps"]))
 
 
 def test_server_peak(combo, runner, footprint, quality, service, back_to_back, measure, pytestconfig):

@@ -123,6 +123,24 @@ def test_the_clock_starts_when_serving_does_not_when_it_was_made():
     assert trace.response_s == pytest.approx([1 * MS, 1 * MS])
 
 
+class CostlyArrivals:
+    """Arrivals whose conversion takes 50 ms of the clock, as the loop's setup does at high rates."""
+
+    def __init__(self, clock, values):
+        self.clock, self.values = clock, np.asarray(values)
+
+    def __array__(self, dtype=None, copy=None):
+        self.clock.advance(50 * MS)
+        return self.values.astype(dtype or float)
+
+
+def test_the_loop_setup_is_not_counted_in_the_first_responses():
+    clock = VirtualClock()
+    execute, _ = fixed_service(clock, lambda size: 1 * MS)
+    trace = serve(CostlyArrivals(clock, np.array([1.0, 5.0]) * MS), BatchingPolicy(), execute, clock)
+    assert trace.response_s == pytest.approx([1 * MS, 1 * MS])
+
+
 @pytest.mark.parametrize("policy", [{"max_batch": 0}, {"max_queue_delay_s": -1.0}])
 def test_bad_policies_refused(policy):
     with pytest.raises(UsageError):

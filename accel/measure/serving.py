@@ -105,7 +105,10 @@ class ServerPlan:
 
 def loop_capacity_qps(execute: Callable[[int], None], queries: int, clock: Clock) -> float:
     """Batch-1 queries per second of the serving loop itself: `queries` all waiting at the start,
-    served one at a time, the loop's bookkeeping between them included."""
+    served one at a time, the loop's bookkeeping between them included (a slight upper bound: a
+    backlog never leaves the loop idle, as queries arriving one by one do)."""
+    if queries < 1:
+        raise UsageError(f"the loop's capacity needs at least one query; got {queries}")
     return serve(np.zeros(queries), BatchingPolicy(), execute, clock).achieved_qps
 
 
