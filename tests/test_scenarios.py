@@ -25,6 +25,7 @@ from accel.measure.serving import (
     simulate_policy,
 )
 from accel.measure.timing import RoundPolicy
+from tests.fakes.clocks import TickingClock
 from tests.fakes.runner import EchoRunner
 
 MS = 1e-3
@@ -119,18 +120,6 @@ def test_a_server_run_stops_once_p99_is_tight():
     assert len(run_server(10.0, BatchingPolicy(), virtual_execute(clock, lambda size: MS), probe, clock).response_s) == 3000
 
 
-class LoopCostClock(VirtualClock):
-    """Every reading of the clock costs `cost_s`, as the serving loop's own bookkeeping does."""
-
-    def __init__(self, cost_s):
-        super().__init__()
-        self.cost_s = cost_s
-
-    def now(self):
-        self.t += self.cost_s
-        return self.t
-
-
 def test_loop_capacity_is_the_batch_1_rate_of_the_loop_over_a_backlog():
     clock = VirtualClock()
     sizes = []
@@ -141,7 +130,7 @@ def test_loop_capacity_is_the_batch_1_rate_of_the_loop_over_a_backlog():
 
     assert loop_capacity_qps(execute, 400, clock) == pytest.approx(500.0)
     assert sizes == [1] * 400  # one query at a time, however many wait
-    costly = LoopCostClock(0.1 * MS)
+    costly = TickingClock(0.1 * MS)
     with_loop = loop_capacity_qps(virtual_execute(costly, lambda size: 2 * MS), 400, costly)
     # three readings a query (before admitting, around the batch): 2.3 ms a query, where the runner's
     # 2 ms alone would claim 500 QPS and the batches' own timing (2.1 ms) 476

@@ -5,6 +5,7 @@ import pytest
 
 from accel.errors import UsageError
 from accel.measure.server import BatchingPolicy, VirtualClock, WallClock, poisson_arrivals, serve
+from tests.fakes.clocks import TickingClock
 
 MS = 1e-3
 
@@ -113,16 +114,6 @@ def test_wall_clock_start_sets_its_zero():
     assert clock.now() < 0.05
 
 
-def test_the_clock_starts_when_serving_does_not_when_it_was_made():
-    """Time that passed between making the clock and serving (drawing arrivals, the loop's own
-    setup: milliseconds at 100,000 QPS) must not make the first queries late."""
-    clock = VirtualClock()
-    clock.advance(50 * MS)
-    execute, _ = fixed_service(clock, lambda size: 1 * MS)
-    trace = serve(np.array([1.0, 5.0]) * MS, BatchingPolicy(), execute, clock)
-    assert trace.response_s == pytest.approx([1 * MS, 1 * MS])
-
-
 class CostlyArrivals:
     """Arrivals whose conversion takes 50 ms of the clock, as the loop's setup does at high rates."""
 
@@ -135,7 +126,10 @@ class CostlyArrivals:
 
 
 def test_the_loop_setup_is_not_counted_in_the_first_responses():
+    """Neither the time between making the clock and serving nor the loop's own setup (milliseconds
+    at 100,000 QPS) may make the first queries late."""
     clock = VirtualClock()
+    clock.advance(50 * MS)
     execute, _ = fixed_service(clock, lambda size: 1 * MS)
     trace = serve(CostlyArrivals(clock, np.array([1.0, 5.0]) * MS), BatchingPolicy(), execute, clock)
     assert trace.response_s == pytest.approx([1 * MS, 1 * MS])
@@ -242,18 +236,6 @@ def test_checks_thin_out_as_the_run_grows():
     counts = [count for count, _ in check.seen]
     assert counts[:12] == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 121]  # then a tenth of the completions so far
     assert len(counts) < 45  # every 10 would be 200 checks
-
-
-class TickingClock(VirtualClock):
-    """Every reading costs `tick` of time: the loop's own work, which no service time contains."""
-
-    def __init__(self, tick):
-        super().__init__()
-        self.tick = tick
-
-    def now(self):
-        self.t += self.tick
-        return self.t
 
 
 def test_the_loops_own_time_between_batches_is_measured_where_work_waited():

@@ -192,11 +192,11 @@ def serve(
     stop: StopRule | None = None,
     check_every: int = 100,
 ) -> ServerTrace:
-    """Serve queries arriving at `arrivals_s` (ascending, s from the clock's zero, which is set once
-    the loop's own setup is done: at 100,000 QPS that setup takes milliseconds, and counted it would
-    make the first queries late by as much), FIFO, one batch at a time; `execute(size)` serves one batch. With a `stop` rule, checked between batches after
-    at least `check_every` more completions (or a tenth of those so far), the run stops admitting
-    queries once it says so; those already waiting are served. The trace's arrivals are the
+    """Serve queries arriving at `arrivals_s` (ascending, s from the clock's zero, set once the
+    loop's own setup is done: at 100,000 QPS that setup takes milliseconds, which would make the
+    first queries late), FIFO, one batch at a time; `execute(size)` serves one batch. With a `stop`
+    rule, checked between batches after at least `check_every` more completions (or a tenth of those
+    so far), the run stops admitting queries once it says so; those already waiting are served. The trace's arrivals are the
     schedule as served: each query's moved later by the checks that ran before it was served."""
     # Python lists, not arrays, inside the loop: indexing a float out of a list costs a fraction of
     # numpy's scalar access, and this loop's own time is part of every batch's cost (loop_gap_ms).
